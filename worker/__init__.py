@@ -1,0 +1,1 @@
+"""rq entry points for Zero-Legwork: the worker process and the job it runs."""

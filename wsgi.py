@@ -1,0 +1,3 @@
+from zerolegwork import create_app
+
+app = create_app()

@@ -1,0 +1,35 @@
+"""零跑腿 Zero-Legwork: the government investment project platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Create the Flask application from `settings` (default: the ZLW_* environment)."""
+    from . import errors, i18n, web
+    from .cli import zlw
+    from .extensions import babel, csrf, db, login_manager, migrate
+
+    settings = settings or Settings.from_env()
+    settings.check()
+    app = Flask(__name__)
+    app.config.from_mapping(settings.to_flask())
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app, babel)
+    errors.init_app(app)
+    web.init_app(app)
+    app.cli.add_command(zlw)
+    return app

@@ -1,0 +1,176 @@
+"""`flask zlw …` commands: check and deploy diagrams, seed demo data, serve, sweep, relay, work."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .extensions import db
+
+
+@click.group("zlw")
+def zlw() -> None:
+    """Zero-Legwork platform commands."""
+
+
+@zlw.command("check-bpmn")
+@click.option("--bpmn-dir", default=None, help="Diagram folder (default: ZLW_BPMN_DIR).")
+@click.option("--forms-dir", default=None, help="Form folder (default: ZLW_FORMS_DIR).")
+@with_appcontext
+def check_bpmn(bpmn_dir: str | None, forms_dir: str | None) -> None:
+    """Validate every diagram and form; print file, element and reason per problem; exit 1 on any."""
+    from .engine.catalog import load_catalog
+
+    cfg = current_app.config["ZLW"]
+    catalog = load_catalog(bpmn_dir or cfg.bpmn_dir, forms_dir or cfg.forms_dir)
+    for problem in catalog.problems:
+        click.echo(str(problem))
+    if catalog.problems:
+        click.echo(f"{len(catalog.problems)} problem(s); refused: {', '.join(sorted(catalog.refused)) or '-'}")
+        sys.exit(1)
+    click.echo(f"OK: {len(catalog.bundles)} process(es): {', '.join(sorted(catalog.bundles))}")
+
+
+@zlw.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Bring the database schema up to date (Alembic upgrade)."""
+    _upgrade()
+    click.echo("database is up to date")
+
+
+def _upgrade() -> None:
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+@zlw.command("deploy")
+@with_appcontext
+def deploy() -> None:
+    """Deploy the diagrams of ZLW_BPMN_DIR; refused ones keep their last good version live."""
+    report = _deploy()
+    for pid, version in report.deployed.items():
+        click.echo(f"deployed {pid} v{version}")
+    for pid in report.unchanged:
+        click.echo(f"unchanged {pid}")
+    for pid in report.refused:
+        click.echo(f"REFUSED {pid} (run check-bpmn for the reasons)")
+    if report.refused:
+        sys.exit(1)
+
+
+def _deploy():  # type: ignore[no-untyped-def]
+    from .engine.catalog import load_catalog
+    from .engine.deploy import deploy_catalog
+
+    cfg = current_app.config["ZLW"]
+    catalog = load_catalog(cfg.bpmn_dir, cfg.forms_dir)
+    for problem in catalog.problems:
+        click.echo(str(problem), err=True)
+    report = deploy_catalog(catalog)
+    db.session.commit()
+    return report
+
+
+@zlw.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the demo organisations, accounts and projects (once)."""
+    from . import demo
+
+    accounts = demo.seed()
+    db.session.commit()
+    _print_accounts(accounts)
+
+
+def _print_accounts(accounts: list[tuple[str, str]]) -> None:
+    from .demo import DEMO_PASSWORD
+
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+    for username, role in accounts:
+        click.echo(f"  {username:10s} {role}")
+
+
+@zlw.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Prepare the database, deploy, seed demo data and serve with the in-process sweeper."""
+    from . import demo
+    from .timers import start_background_sweeper
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _upgrade()
+    _deploy()
+    accounts = demo.seed()
+    db.session.commit()
+    cfg = app.config["ZLW"]
+    start_background_sweeper(app, cfg.sweep_interval)
+    click.echo("")
+    click.echo(f"零跑腿 Zero-Legwork is running at http://{host}:{port}/")
+    click.echo(f"database: {cfg.database_url}; jobs: {'rq at ' + cfg.redis_url if cfg.redis_url else 'in-process'}")
+    _print_accounts(accounts)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@zlw.command("sweep")
+@with_appcontext
+def sweep_cmd() -> None:
+    """Fire due timers once."""
+    from .timers import sweep
+
+    click.echo(f"advanced {sweep()} instance(s)")
+
+
+@zlw.command("relay")
+@click.option("--once", is_flag=True, help="Relay once and exit.")
+@with_appcontext
+def relay_cmd(once: bool) -> None:
+    """Move outbox rows to rq and fire due timers, every ZLW_SWEEP_INTERVAL seconds."""
+    import time
+
+    from . import jobs
+    from .timers import sweep
+
+    cfg = current_app.config["ZLW"]
+    if not cfg.redis_url:
+        raise click.UsageError("ZLW_REDIS_URL is not set; without Redis jobs run in-process")
+    while True:
+        try:
+            jobs.relay()
+            sweep()
+        except Exception as exc:  # keep relaying; the outbox keeps the jobs
+            click.echo(f"relay: {exc}", err=True)
+            db.session.rollback()
+        if once:
+            return
+        time.sleep(cfg.sweep_interval)
+
+
+@zlw.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_cmd(burst: bool) -> None:
+    """Run an rq worker (with its scheduler) on this installation's queues."""
+    from worker.main import run_worker
+
+    run_worker(burst=burst)
+
+
+@zlw.command("probe-jobs")
+@click.option("--seconds", default=0.0, type=float)
+@click.option("--token", default="probe")
+@with_appcontext
+def probe_jobs(seconds: float, token: str) -> None:
+    """Queue a probe job that sleeps and then leaves a notification: checks the job pipeline."""
+    from . import jobs
+
+    row = jobs.enqueue("probe", seconds=seconds, token=token)
+    db.session.commit()
+    jobs.dispatch_committed()
+    click.echo(f"queued outbox job {row.id}")

@@ -1,0 +1,119 @@
+"""Every setting of the platform, listed once, read from ZLW_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class UnsafeConfigError(RuntimeError):
+    """Raised when the configuration must not be used to start the platform."""
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, str(default)))
+
+
+@dataclass
+class Settings:
+    """The platform's settings; `from_env()` reads them, `to_flask()` hands them to Flask."""
+
+    # development | test | production. Anything but development refuses the dev secret.
+    env: str = "development"
+    # Signs sessions and CSRF tokens. Must be set (and secret) outside development.
+    secret_key: str = DEV_SECRET
+    # SQLAlchemy URL. Default: an SQLite file under ./var (the embedded default).
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'zerolegwork.db'}"
+    # Redis URL for rq. Empty: jobs run in-process right after the commit that queued them.
+    redis_url: str = ""
+    # Prefix for every rq queue name, so several installations or test runs share one Redis.
+    queue_prefix: str = "zlw"
+    # Folder of BPMN/DMN diagrams and folder of form JSON files.
+    bpmn_dir: str = str(ROOT / "bpmn")
+    forms_dir: str = str(ROOT / "forms")
+    # Wall-clock limit for one engine run of scripts and expressions, in seconds.
+    script_time_limit: float = 2.0
+    # Largest range() a diagram script may build.
+    script_max_range: int = 100_000
+    # A job relayed to rq but not finished after this many seconds is relayed again.
+    job_stale_seconds: int = 600
+    # How often the worker's relay and timer sweep run, in seconds.
+    sweep_interval: float = 5.0
+    # Default interface language: zh_CN (Chinese) or en.
+    default_locale: str = "zh_CN"
+    # Idle minutes before a signed-in session ends.
+    session_idle_minutes: int = 30
+    # Largest request body in bytes (uploads included).
+    max_content_length: int = 50 * 1024 * 1024
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read every ZLW_* variable, falling back to the defaults above."""
+        d = cls()
+        return cls(
+            env=_env("ZLW_ENV", d.env),
+            secret_key=_env("ZLW_SECRET_KEY", d.secret_key),
+            database_url=_env("ZLW_DATABASE_URL", d.database_url),
+            redis_url=_env("ZLW_REDIS_URL", d.redis_url),
+            queue_prefix=_env("ZLW_QUEUE_PREFIX", d.queue_prefix),
+            bpmn_dir=_env("ZLW_BPMN_DIR", d.bpmn_dir),
+            forms_dir=_env("ZLW_FORMS_DIR", d.forms_dir),
+            script_time_limit=_float("ZLW_SCRIPT_TIME_LIMIT", d.script_time_limit),
+            script_max_range=_int("ZLW_SCRIPT_MAX_RANGE", d.script_max_range),
+            job_stale_seconds=_int("ZLW_JOB_STALE_SECONDS", d.job_stale_seconds),
+            sweep_interval=_float("ZLW_SWEEP_INTERVAL", d.sweep_interval),
+            default_locale=_env("ZLW_DEFAULT_LOCALE", d.default_locale),
+            session_idle_minutes=_int("ZLW_SESSION_IDLE_MINUTES", d.session_idle_minutes),
+            max_content_length=_int("ZLW_MAX_CONTENT_LENGTH", d.max_content_length),
+        )
+
+    def check(self) -> None:
+        """Refuse settings that are unsafe for the chosen environment."""
+        if self.env not in ("development", "test", "production"):
+            raise UnsafeConfigError(f"ZLW_ENV must be development, test or production, not {self.env!r}")
+        if self.env != "development" and self.secret_key in ("", DEV_SECRET):
+            raise UnsafeConfigError(
+                "ZLW_SECRET_KEY is the development default; set a long random secret "
+                "before starting with ZLW_ENV=" + self.env
+            )
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise UnsafeConfigError("ZLW_SECRET_KEY must be at least 32 characters in production")
+
+    def to_flask(self) -> dict[str, Any]:
+        """Return the Flask config keys these settings imply."""
+        from datetime import timedelta
+
+        engine_options: dict[str, Any] = {"pool_pre_ping": True}
+        if self.database_url.startswith("sqlite"):
+            engine_options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        return {
+            "ZLW": self,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "TESTING": self.env == "test",
+            "WTF_CSRF_TIME_LIMIT": None,
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "PERMANENT_SESSION_LIFETIME": timedelta(minutes=self.session_idle_minutes),
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.env == "production",
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            **self.extra,
+        }

@@ -1,0 +1,43 @@
+"""Deploy a checked catalog: one ProcessDefinition row per process and content hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..audit import services as audit
+from ..extensions import db
+from .catalog import Catalog
+from .models import ProcessDefinition
+
+
+@dataclass
+class DeployReport:
+    """Which processes got a new version, which were unchanged, which were refused."""
+
+    deployed: dict[str, int] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def deploy_catalog(catalog: Catalog, actor_id: int | None = None) -> DeployReport:
+    """Store each good bundle once per hash; a refused process keeps its last good version live."""
+    report = DeployReport(refused=sorted(catalog.refused))
+    for pid, bundle in sorted(catalog.bundles.items()):
+        sha = bundle.sha256
+        latest = db.session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.process_id == pid)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        ).first()
+        if latest is not None and latest.sha256 == sha:
+            report.unchanged.append(pid)
+            continue
+        version = (latest.version if latest else 0) + 1
+        db.session.add(ProcessDefinition(process_id=pid, version=version, sha256=sha, bundle=bundle.as_dict()))
+        report.deployed[pid] = version
+        audit.record("process.deploy", "process_definition", pid, actor_id, version=version, sha256=sha)
+    db.session.flush()
+    return report

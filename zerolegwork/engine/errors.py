@@ -1,0 +1,41 @@
+"""Errors of the engine, mapped once to HTTP responses and Chinese messages in zerolegwork.errors."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base of every engine error."""
+
+
+class ProcessNotDeployed(EngineError):
+    """No deployed definition exists for a process id."""
+
+
+class TaskNotFound(EngineError):
+    """The task does not exist, or the user may not see it."""
+
+
+class TaskNotReady(EngineError):
+    """The task was completed or cancelled already (a stale or repeated submission)."""
+
+    def __init__(self, state: str, by: str | None = None) -> None:
+        super().__init__(state)
+        self.state = state
+        self.by = by
+
+
+class ConcurrentUpdate(EngineError):
+    """The instance changed while this request worked on it; nothing was written."""
+
+
+class NotAllowedToAct(EngineError):
+    """The user is not among those who may complete this task."""
+
+
+class InstanceIncident(EngineError):
+    """A script or expression failed; the instance is marked as an incident, nothing half-written."""
+
+    def __init__(self, instance_id: int, reason: str) -> None:
+        super().__init__(reason)
+        self.instance_id = instance_id
+        self.reason = reason

@@ -1,0 +1,89 @@
+"""Deployed process definitions, running instances and the index of waiting human tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class InstanceState(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INCIDENT = "incident"
+
+
+class HumanTaskState(StrEnum):
+    READY = "ready"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ProcessDefinition(db.Model):
+    """One deployed version of a process: its diagrams and forms, stored once per content hash."""
+
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # {"bpmn": {file name: XML}, "dmn": {...}, "forms": {form key: form JSON}}
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProcessInstance(db.Model):
+    """A running or finished process; its engine state is stored without the spec."""
+
+    __table_args__ = (Index("ix_process_instance_timer", "status", "next_timer_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    process_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default=InstanceState.RUNNING)
+    version: Mapped[int] = mapped_column(default=1)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(10))
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    incident: Mapped[str | None] = mapped_column(Text)
+    project_id: Mapped[int | None] = mapped_column(index=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(db.Model):
+    """A user task that is (or was) waiting for a person; the inbox reads only this table."""
+
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_guid"),
+        Index("ix_human_task_inbox", "org_code", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    form_key: Mapped[str] = mapped_column(String(100))
+    lane: Mapped[str] = mapped_column(String(100))
+    org_code: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), default=HumanTaskState.READY)
+    project_id: Mapped[int | None] = mapped_column(index=True)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    instance: Mapped[ProcessInstance] = relationship()

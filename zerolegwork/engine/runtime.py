@@ -1,0 +1,403 @@
+"""Start, load, complete and persist process instances; keep the HumanTask index in step."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from flask import current_app
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import jobs
+from ..audit import services as audit
+from ..db import utcnow
+from ..extensions import db
+from .catalog import BuiltSpec, build_spec, form_key_of
+from .errors import (
+    ConcurrentUpdate,
+    InstanceIncident,
+    NotAllowedToAct,
+    ProcessNotDeployed,
+    TaskNotFound,
+    TaskNotReady,
+)
+from .forms import validate_answers
+from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
+from .routing import may_act, org_for_task
+from .scripting import make_script_engine
+
+
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Serialize a workflow without its spec; the spec lives once per hash in ProcessDefinition."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], built: BuiltSpec | None = None) -> BpmnWorkflow:  # type: ignore[override]
+        assert built is not None, "a specless state needs its spec"
+        dct = dict(dct, spec=None, subprocess_specs={})
+        workflow = self.target_class(built.spec, built.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = SpeclessWorkflowConverter
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    """Serialize an instance's state (no spec) to JSON."""
+    return str(SERIALIZER.serialize_json(workflow))
+
+
+def load_state(state: str, built: BuiltSpec) -> BpmnWorkflow:
+    """Restore a workflow from its stored state and its spec, with the restricted engine attached."""
+    dct = json.loads(state)
+    dct.pop(SERIALIZER.VERSION_KEY, None)
+    workflow = SERIALIZER.registry.restore(dct, built=built)
+    workflow.script_engine = _engine()
+    return workflow
+
+
+def _engine() -> Any:
+    cfg = current_app.config["ZLW"]
+    return make_script_engine(cfg.script_time_limit, cfg.script_max_range)
+
+
+@dataclass
+class StepResult:
+    """What changed when an instance started or advanced."""
+
+    instance_id: int
+    status: str
+    project_id: int | None = None
+    new_task_ids: list[int] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    previous_data: dict[str, Any] = field(default_factory=dict)
+
+
+def _built_for(instance: ProcessInstance) -> BuiltSpec:
+    """Return the parsed spec an instance is pinned to (cached by content hash)."""
+    return build_spec(instance.process_id, instance.spec_hash, lambda: _bundle(instance.definition_id))
+
+
+def _bundle(definition_id: int) -> dict[str, Any]:
+    d = db.session.get(ProcessDefinition, definition_id)
+    if d is None:
+        raise ProcessNotDeployed(str(definition_id))
+    return d.bundle
+
+
+def latest_definition(process_id: str) -> ProcessDefinition:
+    """Return the newest deployed definition of a process."""
+    d = db.session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+    if d is None:
+        raise ProcessNotDeployed(process_id)
+    return d
+
+
+def _ready_manual(workflow: BpmnWorkflow) -> dict[str, Any]:
+    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
+def _current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    if workflow.is_completed():
+        return dict(workflow.data)
+    last = workflow.last_task or workflow.task_tree
+    return dict(last.data)
+
+
+def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    due: list[datetime] = []
+    for t in workflow.get_tasks(state=TaskState.WAITING):
+        value = t.internal_data.get("event_value")
+        if isinstance(value, str):
+            try:
+                when = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            due.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+    return min(due) if due else None
+
+
+def _run_engine(workflow: BpmnWorkflow, instance_id: int | None, before: Any = None) -> None:
+    """Run engine steps; any failure of diagram code becomes an InstanceIncident."""
+    try:
+        if before is not None:
+            before()
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+    except Exception as exc:  # diagram code failed: scripts, conditions, timers, DMN
+        raise InstanceIncident(instance_id or 0, _reason(exc)) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    inner = getattr(exc, "exception", None) or exc.__cause__
+    text = f"{type(exc).__name__}: {exc}"
+    if inner is not None and str(inner) not in text:
+        text += f" ({type(inner).__name__}: {inner})"
+    return text[:2000]
+
+
+def _new_human_tasks(
+    instance: ProcessInstance, workflow: BpmnWorkflow, guids: list[str], ready: Mapping[str, Any]
+) -> list[HumanTask]:
+    rows = []
+    for guid in guids:
+        t = ready[guid]
+        spec = t.task_spec
+        rows.append(
+            HumanTask(
+                instance_id=instance.id,
+                task_guid=guid,
+                bpmn_id=spec.bpmn_id,
+                title=(spec.bpmn_name or spec.bpmn_id)[:200],
+                form_key=form_key_of(spec),
+                lane=spec.lane or "",
+                org_code=org_for_task(spec.lane or "", t.data),
+                project_id=instance.project_id,
+            )
+        )
+    db.session.add_all(rows)
+    return rows
+
+
+def _save(
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    ready_before: Mapping[str, Any],
+    done_guid: str | None = None,
+) -> list[HumanTask]:
+    """Write state, status, timer and the HumanTask changes; return the new human tasks."""
+    ready_after = _ready_manual(workflow)
+    instance.state = dump_state(workflow)
+    instance.serializer_version = SERIALIZER.VERSION
+    instance.status = InstanceState.COMPLETED if workflow.is_completed() else InstanceState.RUNNING
+    instance.next_timer_at = _next_timer(workflow)
+    instance.updated_at = utcnow()
+    gone = set(ready_before) - set(ready_after) - {done_guid}
+    if gone:
+        db.session.execute(
+            update(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.task_guid.in_(gone))
+            .values(state=HumanTaskState.CANCELLED, completed_at=utcnow())
+        )
+    new = [g for g in ready_after if g not in ready_before]
+    rows = _new_human_tasks(instance, workflow, new, ready_after)
+    db.session.flush()
+    if rows:
+        jobs.enqueue("notify_tasks_ready", human_task_ids=[r.id for r in rows])
+    return rows
+
+
+def start_instance(
+    process_id: str, data: Mapping[str, Any], actor_id: int | None = None, project_id: int | None = None
+) -> StepResult:
+    """Start the newest version of a process with `data` on its root task; flush, never commit."""
+    definition = latest_definition(process_id)
+    built = build_spec(process_id, definition.sha256, lambda: definition.bundle)
+    workflow = BpmnWorkflow(built.spec, built.subprocess_specs, script_engine=_engine())
+    workflow.task_tree.data.update(dict(data))
+    instance = ProcessInstance(
+        definition_id=definition.id,
+        spec_hash=definition.sha256,
+        process_id=process_id,
+        project_id=project_id,
+        started_by_id=actor_id,
+        state=dump_state(workflow),
+        serializer_version=SERIALIZER.VERSION,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    try:
+        _run_engine(workflow, instance.id)
+    except InstanceIncident as exc:
+        exc.instance_id = instance.id
+        _mark_incident(instance, exc.reason, actor_id)
+        raise
+    rows = _save(instance, workflow, {})
+    audit.record("instance.start", "process_instance", instance.id, actor_id, process=process_id)
+    return StepResult(instance.id, instance.status, instance.project_id, [r.id for r in rows], _current_data(workflow))
+
+
+def _mark_incident(instance: ProcessInstance, reason: str, actor_id: int | None) -> None:
+    instance.status = InstanceState.INCIDENT
+    instance.incident = reason
+    instance.updated_at = utcnow()
+    audit.record("instance.incident", "process_instance", instance.id, actor_id, reason=reason)
+    db.session.flush()
+
+
+def _lock_instance(instance_id: int | Any, skip_locked: bool = False) -> ProcessInstance | None:
+    stmt = (
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update(skip_locked=skip_locked)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).first()
+
+
+def load_task(human_task_id: int) -> HumanTask:
+    """Return a human task row or raise TaskNotFound."""
+    ht = db.session.get(HumanTask, human_task_id)
+    if ht is None:
+        raise TaskNotFound(str(human_task_id))
+    return ht
+
+
+def complete_task(
+    human_task_id: int, answers: Mapping[str, Any], actor_id: int, actor_org_code: str, actor_name: str
+) -> StepResult:
+    """Validate answers, complete the task, run engine steps, persist; flush, never commit.
+
+    The instance row is locked first (SELECT ... FOR UPDATE on PostgreSQL; the version column
+    catches a concurrent writer elsewhere), so two departments signing at once both count and
+    the same task submitted twice completes once.
+    """
+    instance = _lock_instance(
+        select(HumanTask.instance_id).where(HumanTask.id == human_task_id).scalar_subquery()
+    )
+    if instance is None:
+        raise TaskNotFound(str(human_task_id))
+    ht = db.session.scalars(
+        select(HumanTask).where(HumanTask.id == human_task_id).execution_options(populate_existing=True)
+    ).one()
+    if not may_act(actor_org_code, ht.org_code):
+        raise NotAllowedToAct(str(human_task_id))
+    if ht.state != HumanTaskState.READY:
+        raise TaskNotReady(ht.state, by=str(ht.completed_by_id) if ht.completed_by_id else None)
+    if instance.status == InstanceState.INCIDENT:
+        raise InstanceIncident(instance.id, instance.incident or "")
+    built = _built_for(instance)
+    clean = validate_answers(built.forms[ht.form_key], answers)
+    workflow = load_state(instance.state, built)
+    task = workflow.get_task_from_id(UUID(ht.task_guid))
+    if task is None or task.state != TaskState.READY:
+        raise TaskNotReady("not_ready")
+    previous = _current_data(workflow)
+    ready_before = _ready_manual(workflow)
+    clean.update(
+        signed_by=actor_name,
+        signed_by_id=actor_id,
+        signed_at=utcnow().isoformat(timespec="seconds"),
+        task=ht.bpmn_id,
+    )
+    if ht.lane in task.data:
+        clean[ht.lane] = task.data[ht.lane]
+
+    def run_task() -> None:
+        task.task_spec.add_data_from_form(task, clean)
+        task.run()
+
+    try:
+        _run_engine(workflow, instance.id, before=run_task)
+    except InstanceIncident as exc:
+        _mark_incident(instance, exc.reason, actor_id)
+        raise
+    ht.state = HumanTaskState.COMPLETED
+    ht.completed_by_id = actor_id
+    ht.completed_at = utcnow()
+    try:
+        rows = _save(instance, workflow, ready_before, done_guid=ht.task_guid)
+    except StaleDataError:
+        raise ConcurrentUpdate(str(instance.id)) from None
+    audit.record(
+        "task.complete",
+        "human_task",
+        ht.id,
+        actor_id,
+        instance=instance.id,
+        task=ht.bpmn_id,
+        answers={k: v for k, v in clean.items() if k not in ("signed_by_id",)},
+    )
+    return StepResult(
+        instance.id, instance.status, instance.project_id, [r.id for r in rows], _current_data(workflow), previous
+    )
+
+
+def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult | None:
+    """Fire the due timers of one instance; None when another sweep holds it or nothing is due."""
+    now = now or utcnow()
+    instance = _lock_instance(instance_id, skip_locked=True)
+    if (
+        instance is None
+        or instance.status != InstanceState.RUNNING
+        or instance.next_timer_at is None
+        or instance.next_timer_at > now
+    ):
+        return None
+    built = _built_for(instance)
+    workflow = load_state(instance.state, built)
+    previous = _current_data(workflow)
+    ready_before = _ready_manual(workflow)
+    try:
+        _run_engine(workflow, instance.id)
+    except InstanceIncident as exc:
+        _mark_incident(instance, exc.reason, None)
+        return None
+    try:
+        rows = _save(instance, workflow, ready_before)
+    except StaleDataError:
+        raise ConcurrentUpdate(str(instance.id)) from None
+    audit.record("instance.timer", "process_instance", instance.id, None)
+    return StepResult(
+        instance.id, instance.status, instance.project_id, [r.id for r in rows], _current_data(workflow), previous
+    )
+
+
+def due_instances(now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Ids of running instances whose next timer is due."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(ProcessInstance.id)
+            .where(ProcessInstance.status == InstanceState.RUNNING, ProcessInstance.next_timer_at <= now)
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit)
+        )
+    )
+
+
+def instance_data(instance_id: int) -> dict[str, Any]:
+    """Return the current data of an instance (its end data once completed)."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise TaskNotFound(str(instance_id))
+    return _current_data(load_state(instance.state, _built_for(instance)))
+
+
+def task_context(ht: HumanTask) -> dict[str, Any]:
+    """Return the data a person sees on a task page (the task's own data)."""
+    instance = ht.instance
+    workflow = load_state(instance.state, _built_for(instance))
+    task = workflow.get_task_from_id(UUID(ht.task_guid))
+    return dict(task.data) if task is not None else {}
+
+
+def task_form(ht: HumanTask) -> dict[str, Any]:
+    """Return the form definition pinned by the task's instance."""
+    return _built_for(ht.instance).forms[ht.form_key]

@@ -1,0 +1,84 @@
+"""Map domain errors once to HTTP status codes and Chinese (translated) messages."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from .engine.errors import (
+    ConcurrentUpdate,
+    EngineError,
+    InstanceIncident,
+    NotAllowedToAct,
+    ProcessNotDeployed,
+    TaskNotFound,
+    TaskNotReady,
+)
+from .extensions import db
+from .projects.errors import ProjectNotFound, ProjectStateError
+
+
+def message_for(exc: Exception) -> tuple[int, str]:
+    """Return the HTTP status and the user-facing message for a domain error."""
+    if isinstance(exc, (TaskNotFound, NotAllowedToAct)):
+        return 404, _("The task does not exist, or you may not see it.")
+    if isinstance(exc, TaskNotReady):
+        return 409, _("This task has already been handled (%(state)s). Refresh your inbox.", state=_state(exc.state))
+    if isinstance(exc, ConcurrentUpdate):
+        return 409, _("Someone else changed this matter at the same moment. Nothing was saved; please try again.")
+    if isinstance(exc, InstanceIncident):
+        return 409, _(
+            "A rule of this approval process failed; the matter was marked as an incident (no. %(id)s) "
+            "and nothing was half-saved. An administrator has been told.",
+            id=exc.instance_id,
+        )
+    if isinstance(exc, ProjectNotFound):
+        return 404, _("The project does not exist, or you may not see it.")
+    if isinstance(exc, ProjectStateError):
+        return 409, _("The project cannot do this in its current state.")
+    if isinstance(exc, ProcessNotDeployed):
+        return 503, _("This approval process is not deployed yet. Ask an administrator to run the deployment.")
+    return 500, _("Something went wrong.")
+
+
+def _state(state: str) -> str:
+    return {"completed": _("completed"), "cancelled": _("cancelled")}.get(state, state)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _respond(status: int, message: str):  # type: ignore[no-untyped-def]
+    if _wants_json():
+        return jsonify(error=message, status=status), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(EngineError)
+    def engine_error(exc: EngineError):  # type: ignore[no-untyped-def]
+        if isinstance(exc, InstanceIncident):
+            db.session.commit()  # keep the incident mark and its audit event
+        else:
+            db.session.rollback()
+        return _respond(*message_for(exc))
+
+    @app.errorhandler(ProjectNotFound)
+    @app.errorhandler(ProjectStateError)
+    def project_error(exc: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return _respond(*message_for(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        messages = {
+            400: _("The request was not understood. Reload the page and try again."),
+            403: _("You may not do this."),
+            404: _("The page does not exist, or you may not see it."),
+            405: _("This action is not allowed here."),
+            413: _("The upload is too large."),
+            429: _("Too many attempts. Wait a moment and try again."),
+        }
+        return _respond(exc.code or 500, messages.get(exc.code or 500, exc.description or ""))

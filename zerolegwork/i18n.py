@@ -1,0 +1,53 @@
+"""Languages: zh_CN first, en second; catalogs compiled from .po on start when stale."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, request, session
+from flask_babel import Babel
+
+LOCALES = ("zh_CN", "en")
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def compile_catalogs() -> None:
+    """Compile each messages.po to messages.mo when the .mo is missing or older."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as f:
+            write_mo(f, catalog)
+        tmp.replace(mo)
+
+
+def select_locale() -> str:
+    """The session's chosen language, else the configured default."""
+    chosen = session.get("lang") if request else None
+    if chosen in LOCALES:
+        return str(chosen)
+    from flask import current_app
+
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Show a UTC timestamp in Asia/Shanghai."""
+    if value is None:
+        return ""
+    return value.astimezone(SHANGHAI).strftime(fmt)
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    compile_catalogs()
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
+    app.jinja_env.filters["local_time"] = local_time

@@ -1,0 +1,9 @@
+"""Errors of the projects domain."""
+
+
+class ProjectNotFound(Exception):
+    """The project does not exist, or the user may not see it."""
+
+
+class ProjectStateError(Exception):
+    """The project is not in a state that allows this action."""

@@ -1,0 +1,104 @@
+"""Projects: create, find what a user may see, submit for joint sign-off, follow outcomes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, exists, select
+
+from ..audit import services as audit
+from ..engine import runtime
+from ..engine.models import HumanTask
+from ..extensions import db
+from ..orgs.models import OrgKind, User
+from .errors import ProjectNotFound, ProjectStateError
+from .models import Project, ProjectState
+
+SIGNOFF_PROCESS = "joint_signoff"
+# The departments that sign a city-level project until the DMN routing table arrives.
+DEFAULT_SIGNOFF_DEPARTMENTS = ["finance", "ndrc", "environment", "housing"]
+
+
+def create_project(
+    code: str, name: str, unit_id: int, region: str, category: str, planned_investment: Decimal
+) -> Project:
+    """Add a project to the library (flush only)."""
+    project = Project(
+        code=code,
+        name=name,
+        unit_id=unit_id,
+        region=region,
+        category=category,
+        planned_investment=Decimal(planned_investment).quantize(Decimal("0.0001")),
+    )
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def _visible(user: User) -> Select[tuple[Project]]:
+    stmt = select(Project)
+    if user.org.kind == OrgKind.UNIT:
+        return stmt.where(Project.unit_id == user.org_id)
+    # departments and agencies: projects routed to them (the accounts issue widens this by jurisdiction)
+    routed = exists().where(HumanTask.project_id == Project.id, HumanTask.org_code == user.org.code)
+    return stmt.where(routed)
+
+
+def visible_projects(user: User, page: int = 1, per_page: int = 20) -> tuple[list[Project], int]:
+    """The projects a user may see, newest first, one page at a time, with the total count."""
+    from sqlalchemy import func
+
+    base = _visible(user)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = db.session.scalars(
+        base.order_by(Project.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(rows), int(total)
+
+
+def get_visible_project(user: User, project_id: int) -> Project:
+    """Return the project, or raise ProjectNotFound when it does not exist or is not visible."""
+    project = db.session.scalars(_visible(user).where(Project.id == project_id)).first()
+    if project is None:
+        raise ProjectNotFound(str(project_id))
+    return project
+
+
+def submit_for_signoff(user: User, project_id: int, departments: list[str] | None = None) -> Project:
+    """Start the joint sign-off of a project on behalf of its unit (flush only)."""
+    project = get_visible_project(user, project_id)
+    if user.org_id != project.unit_id:
+        raise ProjectNotFound(str(project_id))
+    if project.state not in (ProjectState.DRAFT,):
+        raise ProjectStateError(project.state)
+    data: dict[str, Any] = {
+        "project_unit": user.org.code,
+        "departments": list(departments or DEFAULT_SIGNOFF_DEPARTMENTS),
+        "project_id": project.id,
+        "project_name": project.name,
+        "project_code": project.code,
+        "planned_investment": str(project.planned_investment),
+        "round_no": 0,
+        "opinions": [],
+        "revise_limit": "P30D",
+    }
+    result = runtime.start_instance(SIGNOFF_PROCESS, data, actor_id=user.id, project_id=project.id)
+    project.instance_id = result.instance_id
+    project.state = ProjectState.IN_APPROVAL
+    audit.record("project.submit", "project", project.id, user.id, instance=result.instance_id)
+    db.session.flush()
+    return project
+
+
+def follow_outcome(project_id: int | None, data: dict[str, Any], previous: dict[str, Any]) -> None:
+    """Move the project's state when the process's `project_state` changed (flush only)."""
+    state = data.get("project_state")
+    if project_id is None or state == previous.get("project_state") or state not in set(ProjectState):
+        return
+    project = db.session.get(Project, project_id)
+    if project is not None and project.state != state:
+        audit.record("project.state", "project", project.id, None, before=project.state, after=state)
+        project.state = state
+        db.session.flush()

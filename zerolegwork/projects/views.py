@@ -1,0 +1,41 @@
+"""Project pages: the list, one project, submitting it for joint sign-off."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..engine import runtime
+from ..extensions import db
+from . import services
+
+bp = Blueprint("projects", __name__, url_prefix="/projects", template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 10_000))
+    except ValueError:
+        page = 1
+    rows, total = services.visible_projects(current_user, page=page)
+    return render_template("projects/index.html", rows=rows, total=total, page=page, per_page=20)
+
+
+@bp.route("/<int:project_id>")
+@login_required
+def detail(project_id: int):  # type: ignore[no-untyped-def]
+    project = services.get_visible_project(current_user, project_id)
+    data = runtime.instance_data(project.instance_id) if project.instance_id else {}
+    return render_template("projects/detail.html", project=project, data=data)
+
+
+@bp.route("/<int:project_id>/submit", methods=["POST"])
+@login_required
+def submit(project_id: int):  # type: ignore[no-untyped-def]
+    services.submit_for_signoff(current_user, project_id)
+    db.session.commit()
+    flash(_("Submitted for joint sign-off by the departments."), "success")
+    return redirect(url_for("projects.detail", project_id=project_id))

@@ -1,0 +1,99 @@
+"""Wire blueprints, sign-in, idle timeout, the vendor asset route and post-commit job dispatch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, abort, redirect, request, send_from_directory, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+from . import jobs
+from .db import utcnow
+from .extensions import db, login_manager
+
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+VENDOR_FILES = {
+    "bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "echarts.min.js": "echarts/dist/echarts.min.js",
+    "bpmn-viewer.js": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+    "bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
+    "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
+    "bpmn-font.css": "bpmn-js/dist/assets/bpmn-font/css/bpmn.css",
+}
+
+
+def init_app(app: Flask) -> None:
+    from .inbox.views import bp as inbox_bp
+    from .notify.services import unread_count
+    from .orgs.models import User
+    from .orgs.views import bp as orgs_bp
+    from .projects.views import bp as projects_bp
+
+    app.register_blueprint(orgs_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(projects_bp)
+
+    login_manager.login_view = "orgs.login"
+    login_manager.login_message = _l("Please sign in first.")
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @app.before_request
+    def idle_timeout() -> object:
+        if current_user.is_authenticated:
+            last = session.get("seen")
+            now = utcnow().timestamp()
+            limit = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+            if last is not None and now - float(last) > limit:
+                logout_user()
+                session.clear()
+                return redirect(url_for("orgs.login", next=request.path))
+            session["seen"] = now
+            session.permanent = True
+        return None
+
+    @app.after_request
+    def run_committed_jobs(response):  # type: ignore[no-untyped-def]
+        jobs.dispatch_committed()
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+        from .errors import _respond
+
+        return _respond(400, str(_l("The form expired. Reload the page and submit again.")))
+
+    @app.context_processor
+    def layout_context() -> dict[str, object]:
+        unread = 0
+        if current_user.is_authenticated:
+            unread = unread_count(current_user.org.code)
+        return {"unread_notifications": unread}
+
+    @app.route("/vendor/<name>")
+    def vendor(name: str):  # type: ignore[no-untyped-def]
+        rel = VENDOR_FILES.get(name)
+        if rel is None or not (NODE_MODULES / rel).is_file():
+            abort(404)
+        return send_from_directory(NODE_MODULES, rel, max_age=int(timedelta(days=1).total_seconds()))
+
+    @app.route("/lang/<code>", methods=["POST"])
+    def set_language(code: str):  # type: ignore[no-untyped-def]
+        from .i18n import LOCALES
+
+        if code in LOCALES:
+            session["lang"] = code
+        return redirect(request.referrer or url_for("inbox.index"))
+
+    @app.route("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        db.session.execute(db.text("SELECT 1"))
+        return {"ok": True}
