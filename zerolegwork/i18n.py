@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 LOCALES = ("zh_CN", "en")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -51,3 +51,4 @@ def init_app(app: Flask, babel: Babel) -> None:
     compile_catalogs()
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["get_locale"] = get_locale
