@@ -39,6 +39,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         forms_dir=str(ROOT / "forms"),
         script_time_limit=1.0,
         queue_prefix="zlwtest-" + uuid.uuid4().hex[:8],
+        password_hash_method="pbkdf2:sha256:1000",
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

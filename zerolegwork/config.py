@@ -58,6 +58,8 @@ class Settings:
     session_idle_minutes: int = 30
     # Largest request body in bytes (uploads included).
     max_content_length: int = 50 * 1024 * 1024
+    # werkzeug password hash method; scrypt (salted, slow) unless tests choose a cheaper one.
+    password_hash_method: str = "scrypt"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -209,7 +210,7 @@ def _build_bundle(
     used_forms: dict[str, Any] = {}
     for owner, ts in _all_task_specs(spec, subs):
         owner_file = process_file.get(owner, fname)
-        problems.extend(Problem(owner_file, ts.bpmn_id or ts.name, r) for r in _lint_task_spec(ts))
+        problems.extend(_lint_task_spec(ts, owner_file, {n: dmn_files[n] for n in used_dmn}))
         if isinstance(ts, UserTask):
             key = (getattr(ts, "extensions", {}) or {}).get("properties", {}).get("formKey")
             if not key:
@@ -272,7 +273,7 @@ def _all_task_specs(spec: BpmnProcessSpec, subs: dict[str, BpmnProcessSpec]) -> 
 
 
 def _expressions_of(ts: Any) -> Iterator[tuple[str, str, bool]]:
-    """Yield (what, source, is_script) for every piece of code a task spec will run."""
+    """Yield (what, source, is_script) for every piece of code a task spec will run (DMN aside)."""
     for attr in ("script", "prescript", "postscript"):
         src = getattr(ts, attr, None)
         if src:
@@ -294,17 +295,13 @@ def _expressions_of(ts: Any) -> Iterator[tuple[str, str, bool]]:
         for prop in getattr(d, "correlation_properties", None) or []:
             if prop.retrieval_expression:
                 yield "correlation", prop.retrieval_expression, False
-    engine = getattr(ts, "dmnEngine", None)
-    if engine is not None:
-        yield from _dmn_expressions(engine.decision_table)
 
 
-def _dmn_expressions(table: Any) -> Iterator[tuple[str, str, bool]]:
-    import ast
-
+def _dmn_expressions(table: Any) -> Iterator[tuple[str, str]]:
+    """Yield (element id, expression) exactly as the DMN engine will evaluate them."""
     for inp in table.inputs:
         if inp.expression:
-            yield f"DMN input {inp.id}", inp.expression, False
+            yield inp.id, inp.expression
     for rule in table.rules:
         for entry in rule.inputEntries:
             for lhs in entry.lhs:
@@ -317,20 +314,28 @@ def _dmn_expressions(table: Any) -> Iterator[tuple[str, str, bool]]:
                         expr = f"(dmninputexpr) == ({expr})"
                     except SyntaxError:
                         expr = f"dmninputexpr {expr}"
-                yield f"DMN rule {rule.id}", expr, False
+                yield rule.id, expr
         for out in rule.outputEntries:
             if out.text:
-                yield f"DMN rule {rule.id}", out.text, False
+                yield rule.id, out.text
 
 
-def _lint_task_spec(ts: Any) -> Iterator[str]:
-    cls = type(ts).__name__
-    if cls in ("ServiceTask",):
-        yield "service tasks are not supported; use a script task calling an allowed helper"
+def _lint_task_spec(ts: Any, file: str, dmn_files: dict[str, str]) -> Iterator[Problem]:
+    element = ts.bpmn_id or ts.name
+    if type(ts).__name__ == "ServiceTask":
+        yield Problem(file, element, "service tasks are not supported; use a script task calling an allowed helper")
     for what, src, is_script in _expressions_of(ts):
         why = lint_script(src) if is_script else lint_expression(src)
         if why:
-            yield f"{what} refused: {why}"
+            yield Problem(file, element, f"{what} refused: {why}")
+    engine = getattr(ts, "dmnEngine", None)
+    if engine is not None:
+        table = engine.decision_table
+        dmn_file = next((n for n, text in dmn_files.items() if f'id="{table.id}"' in text), file)
+        for rule_id, src in _dmn_expressions(table):
+            why = lint_expression(src)
+            if why:
+                yield Problem(dmn_file, rule_id, f"DMN expression refused (called by {element} in {file}): {why}")
 
 
 _spec_cache: dict[str, BuiltSpec] = {}

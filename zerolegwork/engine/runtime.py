@@ -318,13 +318,14 @@ def complete_task(
     except InstanceIncident as exc:
         _mark_incident(instance, exc.reason, actor_id)
         raise
+    instance_id = instance.id
     ht.state = HumanTaskState.COMPLETED
     ht.completed_by_id = actor_id
     ht.completed_at = utcnow()
     try:
         rows = _save(instance, workflow, ready_before, done_guid=ht.task_guid)
     except StaleDataError:
-        raise ConcurrentUpdate(str(instance.id)) from None
+        raise ConcurrentUpdate(str(instance_id)) from None
     audit.record(
         "task.complete",
         "human_task",
@@ -350,6 +351,7 @@ def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult 
         or instance.next_timer_at > now
     ):
         return None
+    instance_id = instance.id
     built = _built_for(instance)
     workflow = load_state(instance.state, built)
     previous = _current_data(workflow)
@@ -362,7 +364,7 @@ def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult 
     try:
         rows = _save(instance, workflow, ready_before)
     except StaleDataError:
-        raise ConcurrentUpdate(str(instance.id)) from None
+        raise ConcurrentUpdate(str(instance_id)) from None
     audit.record("instance.timer", "process_instance", instance.id, None)
     return StepResult(
         instance.id, instance.status, instance.project_id, [r.id for r in rows], _current_data(workflow), previous

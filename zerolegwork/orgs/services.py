@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,7 +28,7 @@ def create_user(username: str, display_name: str, password: str, org: Organisati
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=current_app.config["ZLW"].password_hash_method),
         org_id=org.id,
         org=org,
         is_admin=is_admin,

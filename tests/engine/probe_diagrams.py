@@ -1,0 +1,27 @@
+"""Build a small test diagram (user task, timer, DMN, script, gateway) with chosen code in each slot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAFE = {
+    "SCRIPT": 'outcome = route + "-done"',
+    "CONDITION": 'route == "a"',
+    "TIMER": "review_limit",
+    "DMN_INPUT": '"resubmit"',
+    "DMN_OUTPUT": '"a"',
+}
+
+
+def write_probe(folder: Path, **slots: str) -> Path:
+    """Write probe.bpmn and route_decision.dmn into `folder` with `slots` replacing the safe code."""
+    folder.mkdir(parents=True, exist_ok=True)
+    values = {**SAFE, **slots}
+    for template, name in [("probe.bpmn.tpl", "probe.bpmn"), ("route_decision.dmn.tpl", "route_decision.dmn")]:
+        text = (FIXTURES / template).read_text(encoding="utf-8")
+        for key, code in values.items():
+            text = text.replace("{" + key + "}", escape(code))
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
