@@ -54,7 +54,7 @@ def pg_database() -> Iterator[str]:
         import psycopg
 
         admin = psycopg.connect(PG_ADMIN_URL.replace("postgresql://", "postgresql://", 1), autocommit=True)
-    except Exception as exc:  # noqa: BLE001 - any failure means the service is not usable
+    except Exception as exc:
         service_missing("PostgreSQL at " + PG_ADMIN_URL, exc)
     name = f"zlw_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin.execute(f'CREATE DATABASE "{name}"')
@@ -82,10 +82,7 @@ def _truncate_all() -> None:
 
 
 def _build_app(kind: str, tmp_path: Path, request: pytest.FixtureRequest, **overrides: Any) -> Flask:
-    if kind == "postgresql":
-        url = request.getfixturevalue("pg_database")
-    else:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+    url = request.getfixturevalue("pg_database") if kind == "postgresql" else f"sqlite:///{tmp_path / 'test.db'}"
     app = create_app(make_settings(url, **overrides))
     with app.app_context():
         if kind == "postgresql":

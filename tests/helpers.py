@@ -28,7 +28,9 @@ def ready_tasks(project_id: int, org_code: str | None = None) -> list[HumanTask]
     return list(db.session.scalars(stmt.order_by(HumanTask.id)))
 
 
-def sign(people: dict[str, Any], project_id: int, org_code: str, decision: str = "approve", opinion: str = "同意。") -> Any:
+def sign(
+    people: dict[str, Any], project_id: int, org_code: str, decision: str = "approve", opinion: str = "同意。"
+) -> Any:
     user = people["users"][DEPARTMENT_USERS[org_code]]
     (task,) = ready_tasks(project_id, org_code)
     result = inbox.complete(user, task.id, {"decision": decision, "opinion": opinion})

@@ -115,7 +115,10 @@ def serve(host: str, port: int) -> None:
     click.echo(f"零跑腿 Zero-Legwork is running at http://{host}:{port}/")
     click.echo(f"database: {cfg.database_url}; jobs: {'rq at ' + cfg.redis_url if cfg.redis_url else 'in-process'}")
     _print_accounts(accounts)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # app.run() is a no-op under the flask command (FLASK_RUN_FROM_CLI); serve with werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @zlw.command("sweep")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET = "dev-only-secret-change-me"
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
 
 
 class UnsafeConfigError(RuntimeError):
@@ -59,7 +59,7 @@ class Settings:
     # Largest request body in bytes (uploads included).
     max_content_length: int = 50 * 1024 * 1024
     # werkzeug password hash method; scrypt (salted, slow) unless tests choose a cheaper one.
-    password_hash_method: str = "scrypt"
+    password_hash_method: str = "scrypt"  # noqa: S105 - a method name, not a secret
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

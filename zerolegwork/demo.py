@@ -10,7 +10,7 @@ from .orgs import services as orgs
 from .orgs.models import OrgKind, User
 from .projects import services as projects
 
-DEMO_PASSWORD = "Zlw-Demo-2026!"
+DEMO_PASSWORD = "Zlw-Demo-2026!"  # noqa: S105 - printed demo password for the embedded default
 
 DEPARTMENTS = [
     ("finance", "市财政局", "finance1", "财政局 审查员"),

@@ -7,37 +7,37 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from .engine.errors import (
-    ConcurrentUpdate,
+    ConcurrentUpdateError,
     EngineError,
-    InstanceIncident,
-    NotAllowedToAct,
-    ProcessNotDeployed,
-    TaskNotFound,
-    TaskNotReady,
+    InstanceIncidentError,
+    NotAllowedToActError,
+    ProcessNotDeployedError,
+    TaskNotFoundError,
+    TaskNotReadyError,
 )
 from .extensions import db
-from .projects.errors import ProjectNotFound, ProjectStateError
+from .projects.errors import ProjectNotFoundError, ProjectStateError
 
 
 def message_for(exc: Exception) -> tuple[int, str]:
     """Return the HTTP status and the user-facing message for a domain error."""
-    if isinstance(exc, (TaskNotFound, NotAllowedToAct)):
+    if isinstance(exc, (TaskNotFoundError, NotAllowedToActError)):
         return 404, _("The task does not exist, or you may not see it.")
-    if isinstance(exc, TaskNotReady):
+    if isinstance(exc, TaskNotReadyError):
         return 409, _("This task has already been handled (%(state)s). Refresh your inbox.", state=_state(exc.state))
-    if isinstance(exc, ConcurrentUpdate):
+    if isinstance(exc, ConcurrentUpdateError):
         return 409, _("Someone else changed this matter at the same moment. Nothing was saved; please try again.")
-    if isinstance(exc, InstanceIncident):
+    if isinstance(exc, InstanceIncidentError):
         return 409, _(
             "A rule of this approval process failed; the matter was marked as an incident (no. %(id)s) "
             "and nothing was half-saved. An administrator has been told.",
             id=exc.instance_id,
         )
-    if isinstance(exc, ProjectNotFound):
+    if isinstance(exc, ProjectNotFoundError):
         return 404, _("The project does not exist, or you may not see it.")
     if isinstance(exc, ProjectStateError):
         return 409, _("The project cannot do this in its current state.")
-    if isinstance(exc, ProcessNotDeployed):
+    if isinstance(exc, ProcessNotDeployedError):
         return 503, _("This approval process is not deployed yet. Ask an administrator to run the deployment.")
     return 500, _("Something went wrong.")
 
@@ -59,13 +59,13 @@ def _respond(status: int, message: str):  # type: ignore[no-untyped-def]
 def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def engine_error(exc: EngineError):  # type: ignore[no-untyped-def]
-        if isinstance(exc, InstanceIncident):
+        if isinstance(exc, InstanceIncidentError):
             db.session.commit()  # keep the incident mark and its audit event
         else:
             db.session.rollback()
         return _respond(*message_for(exc))
 
-    @app.errorhandler(ProjectNotFound)
+    @app.errorhandler(ProjectNotFoundError)
     @app.errorhandler(ProjectStateError)
     def project_error(exc: Exception):  # type: ignore[no-untyped-def]
         db.session.rollback()

@@ -40,15 +40,32 @@ def select_locale() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Show a UTC timestamp in Asia/Shanghai."""
-    if value is None:
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Show a UTC timestamp (or its ISO text, as kept in process data) in Asia/Shanghai."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return value.astimezone(SHANGHAI).strftime(fmt)
+
+
+def money(value: object, places: int = 4) -> str:
+    """Show an amount (万元 with 4 places, 元 with 2) with thousands separators."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{number:,.{places}f}"
 
 
 def init_app(app: Flask, babel: Babel) -> None:
     compile_catalogs()
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["money"] = money
     app.jinja_env.globals["get_locale"] = get_locale

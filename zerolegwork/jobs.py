@@ -86,7 +86,10 @@ def dispatch_committed() -> int:
     if current_app.config["ZLW"].redis_url:
         return relay(ids)
     for outbox_id in ids:
-        execute(outbox_id)
+        try:
+            execute(outbox_id)
+        except Exception:  # noqa: S112 - logged and recorded on the row by execute(); run_pending_inline retries it
+            continue
     return len(ids)
 
 
@@ -99,10 +102,7 @@ def _resolve(job: str) -> Callable[..., Any]:
 def execute(outbox_id: int) -> bool:
     """Run one outbox job exactly once; return False when it was already done."""
     row = db.session.scalars(
-        select(OutboxJob)
-        .where(OutboxJob.id == outbox_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(OutboxJob).where(OutboxJob.id == outbox_id).with_for_update().execution_options(populate_existing=True)
     ).first()
     if row is None or row.state == OutboxState.DONE:
         db.session.rollback()
@@ -203,6 +203,6 @@ def run_pending_inline(limit: int = 500) -> int:
     for outbox_id in ids:
         try:
             done += execute(outbox_id)
-        except Exception:  # recorded on the row; retried on the next sweep
+        except Exception:  # noqa: S112 - logged and recorded on the row by execute(); retried next sweep
             continue
     return done

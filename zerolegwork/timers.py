@@ -10,7 +10,7 @@ from flask import Flask
 
 from . import jobs
 from .engine import runtime
-from .engine.errors import ConcurrentUpdate
+from .engine.errors import ConcurrentUpdateError
 from .extensions import db
 from .projects import services as projects
 
@@ -29,7 +29,7 @@ def sweep(now: datetime | None = None) -> int:
                 projects.follow_outcome(result.project_id, result.data, result.previous_data)
                 advanced += 1
             db.session.commit()
-        except ConcurrentUpdate:
+        except ConcurrentUpdateError:
             db.session.rollback()  # another sweep advanced it first
         jobs.dispatch_committed()
     return advanced

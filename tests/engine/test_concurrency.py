@@ -19,7 +19,7 @@ from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
 from zerolegwork.engine.catalog import load_catalog
 from zerolegwork.engine.deploy import deploy_catalog
-from zerolegwork.engine.errors import ConcurrentUpdate, EngineError, TaskNotReady
+from zerolegwork.engine.errors import ConcurrentUpdateError, EngineError, TaskNotReadyError
 from zerolegwork.engine.models import HumanTask, ProcessInstance
 from zerolegwork.extensions import db
 from zerolegwork.inbox import services as inbox
@@ -100,9 +100,11 @@ def test_the_same_task_submitted_twice_at_once_completes_once(any_app, people):
     )
     failures = [r for r in results if isinstance(r, Exception)]
     assert len(failures) == 1, results
-    assert isinstance(failures[0], (TaskNotReady, ConcurrentUpdate))
+    assert isinstance(failures[0], (TaskNotReadyError, ConcurrentUpdateError))
     n = db.session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.action == "task.complete", AuditEvent.object_id == str(fin.id))
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "task.complete", AuditEvent.object_id == str(fin.id)
+        )
     )
     assert n == 1
 

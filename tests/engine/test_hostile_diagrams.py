@@ -8,7 +8,7 @@ import pytest
 
 from tests.engine.probe_diagrams import write_probe
 from zerolegwork.engine.catalog import load_catalog
-from zerolegwork.engine.scripting import RestrictedEnvironment, ScriptRefused
+from zerolegwork.engine.scripting import RestrictedEnvironment, ScriptRefusedError
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "forms"
@@ -45,7 +45,9 @@ def test_check_bpmn_refuses_hostile_code_naming_file_and_element(tmp_path, app, 
     marker = tmp_path / "pwned"
     key, element, shape = SLOTS[slot]
     folder = write_probe(tmp_path / "bpmn", **{key: shape.format(payloads(marker)[attack])})
-    result = app.test_cli_runner().invoke(args=["zlw", "check-bpmn", "--bpmn-dir", str(folder), "--forms-dir", str(FORMS)])
+    result = app.test_cli_runner().invoke(
+        args=["zlw", "check-bpmn", "--bpmn-dir", str(folder), "--forms-dir", str(FORMS)]
+    )
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if "refused" in line and "problem(s)" not in line]
     assert lines, result.output
@@ -68,9 +70,9 @@ def test_hostile_dmn_input_entry_is_refused(tmp_path):
 def test_the_restricted_environment_refuses_hostile_code_even_without_the_catalog(tmp_path, attack):
     marker = tmp_path / "pwned"
     env = RestrictedEnvironment(time_limit=1)
-    with pytest.raises((ScriptRefused, NameError, SyntaxError)):
+    with pytest.raises((ScriptRefusedError, NameError, SyntaxError)):
         env.execute("x = " + payloads(marker)[attack], {"revision": {"action": "x"}})
-    with pytest.raises((ScriptRefused, NameError, SyntaxError)):
+    with pytest.raises((ScriptRefusedError, NameError, SyntaxError)):
         env.evaluate(payloads(marker)[attack], {"revision": {"action": "x"}})
     assert not marker.exists()
 
@@ -92,5 +94,5 @@ def test_allowed_code_still_runs():
 
 def test_a_huge_range_is_refused():
     env = RestrictedEnvironment(time_limit=1, max_range=1000)
-    with pytest.raises(ScriptRefused):
+    with pytest.raises(ScriptRefusedError):
         env.execute("x = list(range(10**9))", {})

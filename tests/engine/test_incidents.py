@@ -8,9 +8,10 @@ from sqlalchemy import select
 from tests.engine.test_concurrency import deploy_probe
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
-from zerolegwork.engine.errors import InstanceIncident
+from zerolegwork.engine.errors import InstanceIncidentError
 from zerolegwork.engine.models import HumanTask, ProcessInstance
 from zerolegwork.extensions import db
+
 
 def unit_id(people) -> int:
     return people["users"]["unit1"].id
@@ -30,7 +31,7 @@ def test_an_endless_loop_is_stopped_and_leaves_an_incident(any_app, tmp_path, pe
     deploy_probe(tmp_path, SCRIPT=LOOP)
     instance, task = start_probe()
     state_before = instance.state
-    with pytest.raises(InstanceIncident) as err:
+    with pytest.raises(InstanceIncidentError) as err:
         runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
     db.session.commit()
     assert "time limit" in err.value.reason or "limit" in err.value.reason
@@ -46,17 +47,17 @@ def test_an_endless_loop_is_stopped_and_leaves_an_incident(any_app, tmp_path, pe
 def test_an_instance_in_incident_refuses_further_work(any_app, tmp_path, people):
     deploy_probe(tmp_path, SCRIPT=LOOP)
     _, task = start_probe()
-    with pytest.raises(InstanceIncident):
+    with pytest.raises(InstanceIncidentError):
         runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
     db.session.commit()
-    with pytest.raises(InstanceIncident):
+    with pytest.raises(InstanceIncidentError):
         runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
 
 
 def test_a_failing_script_is_an_incident_too(any_app, tmp_path, people):
     deploy_probe(tmp_path, SCRIPT="x = 1 / 0")
     _, task = start_probe()
-    with pytest.raises(InstanceIncident) as err:
+    with pytest.raises(InstanceIncidentError) as err:
         runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
     assert "ZeroDivisionError" in err.value.reason
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests.helpers import ready_tasks, revise, sign, submit
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
-from zerolegwork.engine.errors import NotAllowedToAct, TaskNotReady
+from zerolegwork.engine.errors import NotAllowedToActError, TaskNotReadyError
 from zerolegwork.engine.forms import FormValidationError
 from zerolegwork.engine.models import HumanTask, ProcessInstance
 from zerolegwork.extensions import db
@@ -88,7 +88,7 @@ def test_completing_a_task_twice_is_a_conflict_and_keeps_the_first_decision(any_
     user = people["users"]["finance1"]
     inbox.complete(user, task.id, {"decision": "approve", "opinion": "第一次"})
     db.session.commit()
-    with pytest.raises(TaskNotReady):
+    with pytest.raises(TaskNotReadyError):
         inbox.complete(user, task.id, {"decision": "reject", "opinion": "第二次"})
     db.session.rollback()
     for dept in ["ndrc", "environment", "housing"]:
@@ -100,7 +100,7 @@ def test_completing_a_task_twice_is_a_conflict_and_keeps_the_first_decision(any_
 def test_another_department_cannot_complete_a_task(any_app, people):
     project = submit(people)
     (task,) = ready_tasks(project.id, "finance")
-    with pytest.raises(NotAllowedToAct):
+    with pytest.raises(NotAllowedToActError):
         inbox.complete(people["users"]["ndrc1"], task.id, {"decision": "approve", "opinion": "越权"})
 
 

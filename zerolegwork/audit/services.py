@@ -10,9 +10,7 @@ from ..extensions import db
 from .models import AuditEvent
 
 
-def record(
-    action: str, object_type: str, object_id: object, actor_id: int | None = None, **detail: Any
-) -> AuditEvent:
+def record(action: str, object_type: str, object_id: object, actor_id: int | None = None, **detail: Any) -> AuditEvent:
     """Add one audit event to the session (the caller commits)."""
     event = AuditEvent(
         action=action,

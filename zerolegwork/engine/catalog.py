@@ -138,7 +138,7 @@ def load_catalog(bpmn_dir: str | Path, forms_dir: str | Path) -> Catalog:
             problems.append(Problem(fname, pid, "process id must equal the file name without .bpmn"))
             bad_files.add(fname)
 
-    for pid, fname in sorted(process_file.items()):
+    for pid in sorted(process_file):
         bundle, bundle_problems = _build_bundle(pid, bpmn_files, dmn_files, forms, process_file, decision_file)
         if bundle_problems or (bundle and (set(bundle.bpmn) | set(bundle.dmn)) & bad_files):
             problems.extend(bundle_problems)

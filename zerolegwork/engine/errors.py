@@ -7,15 +7,15 @@ class EngineError(Exception):
     """Base of every engine error."""
 
 
-class ProcessNotDeployed(EngineError):
+class ProcessNotDeployedError(EngineError):
     """No deployed definition exists for a process id."""
 
 
-class TaskNotFound(EngineError):
+class TaskNotFoundError(EngineError):
     """The task does not exist, or the user may not see it."""
 
 
-class TaskNotReady(EngineError):
+class TaskNotReadyError(EngineError):
     """The task was completed or cancelled already (a stale or repeated submission)."""
 
     def __init__(self, state: str, by: str | None = None) -> None:
@@ -24,15 +24,15 @@ class TaskNotReady(EngineError):
         self.by = by
 
 
-class ConcurrentUpdate(EngineError):
+class ConcurrentUpdateError(EngineError):
     """The instance changed while this request worked on it; nothing was written."""
 
 
-class NotAllowedToAct(EngineError):
+class NotAllowedToActError(EngineError):
     """The user is not among those who may complete this task."""
 
 
-class InstanceIncident(EngineError):
+class InstanceIncidentError(EngineError):
     """A script or expression failed; the instance is marked as an incident, nothing half-written."""
 
     def __init__(self, instance_id: int, reason: str) -> None:

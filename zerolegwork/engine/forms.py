@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 FIELD_TYPES = {"text", "textarea", "choice", "decimal", "integer", "date", "boolean"}
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 LOCALES = ("zh_CN", "en")
-RESERVED_NAMES = {"signed_by", "signed_by_id", "signed_at", "department", "task"}
+RESERVED_NAMES = {"signed_by", "signed_by_id", "signed_at", "department", "task", "org_name"}
 
 
 class FormError(ValueError):

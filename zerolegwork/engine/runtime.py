@@ -24,12 +24,12 @@ from ..db import utcnow
 from ..extensions import db
 from .catalog import BuiltSpec, build_spec, form_key_of
 from .errors import (
-    ConcurrentUpdate,
-    InstanceIncident,
-    NotAllowedToAct,
-    ProcessNotDeployed,
-    TaskNotFound,
-    TaskNotReady,
+    ConcurrentUpdateError,
+    InstanceIncidentError,
+    NotAllowedToActError,
+    ProcessNotDeployedError,
+    TaskNotFoundError,
+    TaskNotReadyError,
 )
 from .forms import validate_answers
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
@@ -102,7 +102,7 @@ def _built_for(instance: ProcessInstance) -> BuiltSpec:
 def _bundle(definition_id: int) -> dict[str, Any]:
     d = db.session.get(ProcessDefinition, definition_id)
     if d is None:
-        raise ProcessNotDeployed(str(definition_id))
+        raise ProcessNotDeployedError(str(definition_id))
     return d.bundle
 
 
@@ -115,7 +115,7 @@ def latest_definition(process_id: str) -> ProcessDefinition:
         .limit(1)
     ).first()
     if d is None:
-        raise ProcessNotDeployed(process_id)
+        raise ProcessNotDeployedError(process_id)
     return d
 
 
@@ -144,14 +144,14 @@ def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
 
 
 def _run_engine(workflow: BpmnWorkflow, instance_id: int | None, before: Any = None) -> None:
-    """Run engine steps; any failure of diagram code becomes an InstanceIncident."""
+    """Run engine steps; any failure of diagram code becomes an InstanceIncidentError."""
     try:
         if before is not None:
             before()
         workflow.refresh_timers()
         workflow.do_engine_steps()
     except Exception as exc:  # diagram code failed: scripts, conditions, timers, DMN
-        raise InstanceIncident(instance_id or 0, _reason(exc)) from exc
+        raise InstanceIncidentError(instance_id or 0, _reason(exc)) from exc
 
 
 def _reason(exc: BaseException) -> str:
@@ -234,7 +234,7 @@ def start_instance(
     db.session.flush()
     try:
         _run_engine(workflow, instance.id)
-    except InstanceIncident as exc:
+    except InstanceIncidentError as exc:
         exc.instance_id = instance.id
         _mark_incident(instance, exc.reason, actor_id)
         raise
@@ -262,15 +262,20 @@ def _lock_instance(instance_id: int | Any, skip_locked: bool = False) -> Process
 
 
 def load_task(human_task_id: int) -> HumanTask:
-    """Return a human task row or raise TaskNotFound."""
+    """Return a human task row or raise TaskNotFoundError."""
     ht = db.session.get(HumanTask, human_task_id)
     if ht is None:
-        raise TaskNotFound(str(human_task_id))
+        raise TaskNotFoundError(str(human_task_id))
     return ht
 
 
 def complete_task(
-    human_task_id: int, answers: Mapping[str, Any], actor_id: int, actor_org_code: str, actor_name: str
+    human_task_id: int,
+    answers: Mapping[str, Any],
+    actor_id: int,
+    actor_org_code: str,
+    actor_name: str,
+    signature: Mapping[str, Any] | None = None,
 ) -> StepResult:
     """Validate answers, complete the task, run engine steps, persist; flush, never commit.
 
@@ -278,26 +283,24 @@ def complete_task(
     catches a concurrent writer elsewhere), so two departments signing at once both count and
     the same task submitted twice completes once.
     """
-    instance = _lock_instance(
-        select(HumanTask.instance_id).where(HumanTask.id == human_task_id).scalar_subquery()
-    )
+    instance = _lock_instance(select(HumanTask.instance_id).where(HumanTask.id == human_task_id).scalar_subquery())
     if instance is None:
-        raise TaskNotFound(str(human_task_id))
+        raise TaskNotFoundError(str(human_task_id))
     ht = db.session.scalars(
         select(HumanTask).where(HumanTask.id == human_task_id).execution_options(populate_existing=True)
     ).one()
     if not may_act(actor_org_code, ht.org_code):
-        raise NotAllowedToAct(str(human_task_id))
+        raise NotAllowedToActError(str(human_task_id))
     if ht.state != HumanTaskState.READY:
-        raise TaskNotReady(ht.state, by=str(ht.completed_by_id) if ht.completed_by_id else None)
+        raise TaskNotReadyError(ht.state, by=str(ht.completed_by_id) if ht.completed_by_id else None)
     if instance.status == InstanceState.INCIDENT:
-        raise InstanceIncident(instance.id, instance.incident or "")
+        raise InstanceIncidentError(instance.id, instance.incident or "")
     built = _built_for(instance)
     clean = validate_answers(built.forms[ht.form_key], answers)
     workflow = load_state(instance.state, built)
     task = workflow.get_task_from_id(UUID(ht.task_guid))
     if task is None or task.state != TaskState.READY:
-        raise TaskNotReady("not_ready")
+        raise TaskNotReadyError("not_ready")
     previous = _current_data(workflow)
     ready_before = _ready_manual(workflow)
     clean.update(
@@ -305,6 +308,7 @@ def complete_task(
         signed_by_id=actor_id,
         signed_at=utcnow().isoformat(timespec="seconds"),
         task=ht.bpmn_id,
+        **(signature or {}),
     )
     if ht.lane in task.data:
         clean[ht.lane] = task.data[ht.lane]
@@ -315,7 +319,7 @@ def complete_task(
 
     try:
         _run_engine(workflow, instance.id, before=run_task)
-    except InstanceIncident as exc:
+    except InstanceIncidentError as exc:
         _mark_incident(instance, exc.reason, actor_id)
         raise
     instance_id = instance.id
@@ -325,7 +329,7 @@ def complete_task(
     try:
         rows = _save(instance, workflow, ready_before, done_guid=ht.task_guid)
     except StaleDataError:
-        raise ConcurrentUpdate(str(instance_id)) from None
+        raise ConcurrentUpdateError(str(instance_id)) from None
     audit.record(
         "task.complete",
         "human_task",
@@ -358,13 +362,13 @@ def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult 
     ready_before = _ready_manual(workflow)
     try:
         _run_engine(workflow, instance.id)
-    except InstanceIncident as exc:
+    except InstanceIncidentError as exc:
         _mark_incident(instance, exc.reason, None)
         return None
     try:
         rows = _save(instance, workflow, ready_before)
     except StaleDataError:
-        raise ConcurrentUpdate(str(instance_id)) from None
+        raise ConcurrentUpdateError(str(instance_id)) from None
     audit.record("instance.timer", "process_instance", instance.id, None)
     return StepResult(
         instance.id, instance.status, instance.project_id, [r.id for r in rows], _current_data(workflow), previous
@@ -388,7 +392,7 @@ def instance_data(instance_id: int) -> dict[str, Any]:
     """Return the current data of an instance (its end data once completed)."""
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise TaskNotFound(str(instance_id))
+        raise TaskNotFoundError(str(instance_id))
     return _current_data(load_state(instance.state, _built_for(instance)))
 
 

@@ -34,11 +34,11 @@ DENIED_ATTRIBUTES = frozenset(
 )
 
 
-class ScriptRefused(ValueError):
+class ScriptRefusedError(ValueError):
     """A script or expression uses something the restricted engine does not allow."""
 
 
-class ScriptTimeout(RuntimeError):
+class ScriptTimeoutError(RuntimeError):
     """A script or expression ran past the configured time limit."""
 
 
@@ -46,7 +46,7 @@ def _bounded_range(limit: int) -> Callable[..., range]:
     def bounded(*args: int) -> range:
         r = range(*args)
         if len(r) > limit:
-            raise ScriptRefused(f"range() of {len(r)} items is larger than the allowed {limit}")
+            raise ScriptRefusedError(f"range() of {len(r)} items is larger than the allowed {limit}")
         return r
 
     return bounded
@@ -66,7 +66,7 @@ _INPLACE = {
 
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
     if op not in _INPLACE:
-        raise ScriptRefused(f"operator {op} is not allowed")
+        raise ScriptRefusedError(f"operator {op} is not allowed")
     return _INPLACE[op](x, y)
 
 
@@ -90,8 +90,7 @@ def default_helpers() -> dict[str, Any]:
 
 
 ALLOWED_BUILTIN_NAMES = frozenset(
-    set(safe_builtins)
-    - {"pow", "compile", "setattr", "delattr", "__build_class__"}
+    set(safe_builtins) - {"pow", "compile", "setattr", "delattr", "__build_class__"}
     | {"all", "any", "dict", "list", "set", "sum", "min", "max", "enumerate", "map", "filter", "reversed"}
 )
 
@@ -109,7 +108,7 @@ def compile_expression(source: str) -> CodeType:
     _lint_names(source, "eval")
     result = compile_restricted_eval(source, filename=SCRIPT_FILENAME)
     if result.errors or result.code is None:
-        raise ScriptRefused("; ".join(result.errors) or "expression could not be compiled")
+        raise ScriptRefusedError("; ".join(result.errors) or "expression could not be compiled")
     return result.code
 
 
@@ -119,7 +118,7 @@ def compile_script(source: str) -> CodeType:
     _lint_names(source, "exec")
     result = compile_restricted_exec(source, filename=SCRIPT_FILENAME)
     if result.errors or result.code is None:
-        raise ScriptRefused("; ".join(result.errors) or "script could not be compiled")
+        raise ScriptRefusedError("; ".join(result.errors) or "script could not be compiled")
     return result.code
 
 
@@ -128,16 +127,16 @@ def _lint_names(source: str, mode: str) -> None:
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        raise ScriptRefused(f"syntax error on line {exc.lineno}: {exc.msg}") from None
+        raise ScriptRefusedError(f"syntax error on line {exc.lineno}: {exc.msg}") from None
     helpers = set(default_helpers())
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if hasattr(builtins, node.id) and node.id not in ALLOWED_BUILTIN_NAMES and node.id not in helpers:
-                raise ScriptRefused(f"{node.id} is not an allowed function or name")
+                raise ScriptRefusedError(f"{node.id} is not an allowed function or name")
         elif isinstance(node, ast.Attribute) and node.attr in DENIED_ATTRIBUTES:
-            raise ScriptRefused(f'attribute "{node.attr}" is not allowed')
+            raise ScriptRefusedError(f'attribute "{node.attr}" is not allowed')
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            raise ScriptRefused("import is not allowed")
+            raise ScriptRefusedError("import is not allowed")
 
 
 class _Deadline:
@@ -169,7 +168,7 @@ class _Deadline:
 
     def _local_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if time.monotonic() > self.local.deadline:
-            raise ScriptTimeout(f"script ran longer than the {self.seconds:g} s limit")
+            raise ScriptTimeoutError(f"script ran longer than the {self.seconds:g} s limit")
         return self._local_trace
 
 
@@ -207,7 +206,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         code = compile_script(script)
         clash = (set(self.globals) | set(external_context or {})) & set(context)
         if clash:
-            raise ScriptRefused(f"task data overwrites helper names: {sorted(clash)}")
+            raise ScriptRefusedError(f"task data overwrites helper names: {sorted(clash)}")
         g = self._globals(context, external_context)
         injected = set(self.globals) | set(external_context or {}) | set(self.guards)
         with _Deadline(self.time_limit):
@@ -232,7 +231,7 @@ def lint_expression(source: str) -> str | None:
     """Return why an expression would be refused, or None if it compiles."""
     try:
         compile_expression(source)
-    except ScriptRefused as exc:
+    except ScriptRefusedError as exc:
         return str(exc)
     return None
 
@@ -241,6 +240,6 @@ def lint_script(source: str) -> str | None:
     """Return why a script would be refused, or None if it compiles."""
     try:
         compile_script(source)
-    except ScriptRefused as exc:
+    except ScriptRefusedError as exc:
         return str(exc)
     return None

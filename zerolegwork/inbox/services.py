@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..engine import runtime
 from ..engine.models import HumanTask, HumanTaskState
 from ..extensions import db
-from ..orgs.models import User
+from ..orgs.models import Organisation, User
 from ..projects import services as projects
 from ..projects.models import Project
 
@@ -60,26 +60,29 @@ class TaskPage:
     form: dict[str, Any]
     data: dict[str, Any]
     project: Project | None
-    history: list[HumanTask]
+    history: list[tuple[HumanTask, str]]
 
 
 def task_page(user: User, task_id: int) -> TaskPage:
-    """Everything the task page shows; TaskNotFound when the user may not see the task."""
+    """Everything the task page shows; TaskNotFoundError when the user may not see the task."""
     ht = runtime.load_task(task_id)
     if ht.org_code != user.org.code and ht.completed_by_id != user.id:
-        raise runtime.TaskNotFound(str(task_id))
+        raise runtime.TaskNotFoundError(str(task_id))
     project = db.session.get(Project, ht.project_id) if ht.project_id else None
-    history = db.session.scalars(
-        select(HumanTask)
+    history = db.session.execute(
+        select(HumanTask, Organisation.name)
+        .outerjoin(Organisation, Organisation.code == HumanTask.org_code)
         .where(HumanTask.instance_id == ht.instance_id, HumanTask.state == HumanTaskState.COMPLETED)
         .order_by(HumanTask.completed_at)
     ).all()
-    return TaskPage(ht, runtime.task_form(ht), runtime.task_context(ht), project, list(history))
+    return TaskPage(ht, runtime.task_form(ht), runtime.task_context(ht), project, [(t, n or t.org_code) for t, n in history])
 
 
 def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepResult:
     """Complete a task as `user` and let the project follow the outcome (flush only)."""
-    result = runtime.complete_task(task_id, answers, user.id, user.org.code, user.display_name)
+    result = runtime.complete_task(
+        task_id, answers, user.id, user.org.code, user.display_name, signature={"org_name": user.org.name}
+    )
     ht = db.session.get(HumanTask, task_id)
     projects.follow_outcome(ht.project_id if ht else None, result.data, result.previous_data)
     return result

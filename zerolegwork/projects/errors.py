@@ -1,7 +1,7 @@
 """Errors of the projects domain."""
 
 
-class ProjectNotFound(Exception):
+class ProjectNotFoundError(Exception):
     """The project does not exist, or the user may not see it."""
 
 

@@ -12,7 +12,7 @@ from ..engine import runtime
 from ..engine.models import HumanTask
 from ..extensions import db
 from ..orgs.models import OrgKind, User
-from .errors import ProjectNotFound, ProjectStateError
+from .errors import ProjectNotFoundError, ProjectStateError
 from .models import Project, ProjectState
 
 SIGNOFF_PROCESS = "joint_signoff"
@@ -59,10 +59,10 @@ def visible_projects(user: User, page: int = 1, per_page: int = 20) -> tuple[lis
 
 
 def get_visible_project(user: User, project_id: int) -> Project:
-    """Return the project, or raise ProjectNotFound when it does not exist or is not visible."""
+    """Return the project, or raise ProjectNotFoundError when it does not exist or is not visible."""
     project = db.session.scalars(_visible(user).where(Project.id == project_id)).first()
     if project is None:
-        raise ProjectNotFound(str(project_id))
+        raise ProjectNotFoundError(str(project_id))
     return project
 
 
@@ -70,7 +70,7 @@ def submit_for_signoff(user: User, project_id: int, departments: list[str] | Non
     """Start the joint sign-off of a project on behalf of its unit (flush only)."""
     project = get_visible_project(user, project_id)
     if user.org_id != project.unit_id:
-        raise ProjectNotFound(str(project_id))
+        raise ProjectNotFoundError(str(project_id))
     if project.state not in (ProjectState.DRAFT,):
         raise ProjectStateError(project.state)
     data: dict[str, Any] = {
