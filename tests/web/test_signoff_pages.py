@@ -83,3 +83,15 @@ def test_another_units_project_answers_404(client, login, people):
     login("finance1")
     assert client.get(f"/projects/{people['projects'][0].id}").status_code == 404
     assert client.post(f"/projects/{people['projects'][0].id}/submit").status_code == 404
+
+
+def test_a_post_without_csrf_token_is_refused_in_chinese(tmp_path):
+    from tests.conftest import make_settings
+    from zerolegwork import create_app
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'csrf.db'}")
+    settings.extra = {"WTF_CSRF_ENABLED": True}
+    client = create_app(settings).test_client()
+    resp = client.post("/login", data={"username": "unit1", "password": "x"})
+    assert resp.status_code == 400
+    assert "表单已过期" in resp.get_data(as_text=True)

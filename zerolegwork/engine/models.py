@@ -25,7 +25,7 @@ class HumanTaskState(StrEnum):
     CANCELLED = "cancelled"
 
 
-class ProcessDefinition(db.Model):
+class ProcessDefinition(db.Model):  # type: ignore[name-defined]
     """One deployed version of a process: its diagrams and forms, stored once per content hash."""
 
     __table_args__ = (UniqueConstraint("process_id", "version"),)
@@ -39,7 +39,7 @@ class ProcessDefinition(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ProcessInstance(db.Model):
+class ProcessInstance(db.Model):  # type: ignore[name-defined]
     """A running or finished process; its engine state is stored without the spec."""
 
     __table_args__ = (Index("ix_process_instance_timer", "status", "next_timer_at"),)
@@ -64,7 +64,7 @@ class ProcessInstance(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class HumanTask(db.Model):
+class HumanTask(db.Model):  # type: ignore[name-defined]
     """A user task that is (or was) waiting for a person; the inbox reads only this table."""
 
     __table_args__ = (
