@@ -25,6 +25,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    if settings.database_url.startswith("sqlite"):
+        from sqlalchemy import event
+
+        from .db import sqlite_pragmas
+
+        with app.app_context():
+            event.listen(db.engine, "connect", sqlite_pragmas)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -38,3 +38,12 @@ def is_postgres() -> bool:
     from .extensions import db
 
     return db.engine.dialect.name == "postgresql"
+
+
+def sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL lets readers work while one writer commits; NORMAL sync is safe under WAL; enforce FKs."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 
 LOCALES = ("zh_CN", "en")
@@ -30,14 +32,17 @@ def compile_catalogs() -> None:
         tmp.replace(mo)
 
 
-def select_locale() -> str:
-    """The session's chosen language, else the configured default."""
+@lru_cache(maxsize=8)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """The session's chosen language, else the configured default (parsed once, not per request)."""
     chosen = session.get("lang") if request else None
     if chosen in LOCALES:
-        return str(chosen)
-    from flask import current_app
-
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+        return _locale(str(chosen))
+    return _locale(str(current_app.config["BABEL_DEFAULT_LOCALE"]))
 
 
 def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -15,16 +16,15 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import select
 
 from .. import jobs
 from ..audit import services as audit
 from ..db import utcnow
 from ..extensions import db
+from . import store
 from .catalog import BuiltSpec, build_spec, form_key_of
 from .errors import (
-    ConcurrentUpdateError,
     InstanceIncidentError,
     NotAllowedToActError,
     ProcessNotDeployedError,
@@ -35,6 +35,7 @@ from .forms import validate_answers
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
 from .routing import may_act, org_for_task
 from .scripting import make_script_engine
+from .store import InstanceRow
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -79,7 +80,13 @@ def load_state(state: str, built: BuiltSpec) -> BpmnWorkflow:
 
 def _engine() -> Any:
     cfg = current_app.config["ZLW"]
-    return make_script_engine(cfg.script_time_limit, cfg.script_max_range)
+    return _cached_engine(cfg.script_time_limit, cfg.script_max_range)
+
+
+@lru_cache(maxsize=8)
+def _cached_engine(time_limit: float, max_range: int) -> Any:
+    # The restricted environment keeps no per-run state, so one engine serves every instance.
+    return make_script_engine(time_limit, max_range)
 
 
 @dataclass
@@ -94,7 +101,7 @@ class StepResult:
     previous_data: dict[str, Any] = field(default_factory=dict)
 
 
-def _built_for(instance: ProcessInstance) -> BuiltSpec:
+def _built_for(instance: InstanceRow | ProcessInstance) -> BuiltSpec:
     """Return the parsed spec an instance is pinned to (cached by content hash)."""
     return build_spec(instance.process_id, instance.spec_hash, lambda: _bundle(instance.definition_id))
 
@@ -162,55 +169,51 @@ def _reason(exc: BaseException) -> str:
     return text[:2000]
 
 
-def _new_human_tasks(
-    instance: ProcessInstance, workflow: BpmnWorkflow, guids: list[str], ready: Mapping[str, Any]
-) -> list[HumanTask]:
+def _new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for guid in guids:
         t = ready[guid]
         spec = t.task_spec
         rows.append(
-            HumanTask(
-                instance_id=instance.id,
-                task_guid=guid,
-                bpmn_id=spec.bpmn_id,
-                title=(spec.bpmn_name or spec.bpmn_id)[:200],
-                form_key=form_key_of(spec),
-                lane=spec.lane or "",
-                org_code=org_for_task(spec.lane or "", t.data),
-                project_id=instance.project_id,
-            )
+            {
+                "instance_id": instance.id,
+                "task_guid": guid,
+                "bpmn_id": spec.bpmn_id,
+                "title": (spec.bpmn_name or spec.bpmn_id)[:200],
+                "form_key": form_key_of(spec),
+                "lane": spec.lane or "",
+                "org_code": org_for_task(spec.lane or "", t.data),
+                "project_id": instance.project_id,
+            }
         )
-    db.session.add_all(rows)
     return rows
 
 
 def _save(
-    instance: ProcessInstance,
+    instance: InstanceRow,
     workflow: BpmnWorkflow,
     ready_before: Mapping[str, Any],
     done_guid: str | None = None,
-) -> list[HumanTask]:
-    """Write state, status, timer and the HumanTask changes; return the new human tasks."""
+) -> list[int]:
+    """Write state, status, timer and the HumanTask changes; return the new human tasks' ids."""
     ready_after = _ready_manual(workflow)
-    instance.state = dump_state(workflow)
-    instance.serializer_version = SERIALIZER.VERSION
-    instance.status = InstanceState.COMPLETED if workflow.is_completed() else InstanceState.RUNNING
-    instance.next_timer_at = _next_timer(workflow)
-    instance.updated_at = utcnow()
+    status = InstanceState.COMPLETED if workflow.is_completed() else InstanceState.RUNNING
+    store.write_instance(
+        instance,
+        state=dump_state(workflow),
+        serializer_version=SERIALIZER.VERSION,
+        status=status,
+        next_timer_at=_next_timer(workflow),
+    )
+    instance.status = status
     gone = set(ready_before) - set(ready_after) - {done_guid}
     if gone:
-        db.session.execute(
-            update(HumanTask)
-            .where(HumanTask.instance_id == instance.id, HumanTask.task_guid.in_(gone))
-            .values(state=HumanTaskState.CANCELLED, completed_at=utcnow())
-        )
+        store.cancel_tasks(instance.id, gone)
     new = [g for g in ready_after if g not in ready_before]
-    rows = _new_human_tasks(instance, workflow, new, ready_after)
-    db.session.flush()
-    if rows:
-        jobs.enqueue("notify_tasks_ready", human_task_ids=[r.id for r in rows])
-    return rows
+    ids = store.insert_tasks(_new_task_rows(instance, new, ready_after))
+    if ids:
+        jobs.enqueue("notify_tasks_ready", human_task_ids=ids)
+    return ids
 
 
 def start_instance(
@@ -221,44 +224,33 @@ def start_instance(
     built = build_spec(process_id, definition.sha256, lambda: definition.bundle)
     workflow = BpmnWorkflow(built.spec, built.subprocess_specs, script_engine=_engine())
     workflow.task_tree.data.update(dict(data))
-    instance = ProcessInstance(
-        definition_id=definition.id,
-        spec_hash=definition.sha256,
-        process_id=process_id,
-        project_id=project_id,
-        started_by_id=actor_id,
-        state=dump_state(workflow),
-        serializer_version=SERIALIZER.VERSION,
+    values = {
+        "definition_id": definition.id,
+        "spec_hash": definition.sha256,
+        "process_id": process_id,
+        "project_id": project_id,
+        "started_by_id": actor_id,
+        "state": dump_state(workflow),
+        "serializer_version": SERIALIZER.VERSION,
+    }
+    instance_id = store.insert_instance(**values)
+    instance = InstanceRow(
+        instance_id, definition.id, definition.sha256, process_id, InstanceState.RUNNING, 1, "", project_id, None, None
     )
-    db.session.add(instance)
-    db.session.flush()
     try:
-        _run_engine(workflow, instance.id)
+        _run_engine(workflow, instance_id)
     except InstanceIncidentError as exc:
-        exc.instance_id = instance.id
+        exc.instance_id = instance_id
         _mark_incident(instance, exc.reason, actor_id)
         raise
-    rows = _save(instance, workflow, {})
-    audit.record("instance.start", "process_instance", instance.id, actor_id, process=process_id)
-    return StepResult(instance.id, instance.status, instance.project_id, [r.id for r in rows], _current_data(workflow))
+    ids = _save(instance, workflow, {})
+    audit.record("instance.start", "process_instance", instance_id, actor_id, process=process_id)
+    return StepResult(instance_id, instance.status, project_id, ids, _current_data(workflow))
 
 
-def _mark_incident(instance: ProcessInstance, reason: str, actor_id: int | None) -> None:
-    instance.status = InstanceState.INCIDENT
-    instance.incident = reason
-    instance.updated_at = utcnow()
+def _mark_incident(instance: InstanceRow, reason: str, actor_id: int | None) -> None:
+    store.write_instance(instance, status=InstanceState.INCIDENT, incident=reason)
     audit.record("instance.incident", "process_instance", instance.id, actor_id, reason=reason)
-    db.session.flush()
-
-
-def _lock_instance(instance_id: int | Any, skip_locked: bool = False) -> ProcessInstance | None:
-    stmt = (
-        select(ProcessInstance)
-        .where(ProcessInstance.id == instance_id)
-        .with_for_update(skip_locked=skip_locked)
-        .execution_options(populate_existing=True)
-    )
-    return db.session.scalars(stmt).first()
 
 
 def load_task(human_task_id: int) -> HumanTask:
@@ -283,12 +275,10 @@ def complete_task(
     catches a concurrent writer elsewhere), so two departments signing at once both count and
     the same task submitted twice completes once.
     """
-    instance = _lock_instance(select(HumanTask.instance_id).where(HumanTask.id == human_task_id).scalar_subquery())
+    instance = store.lock_instance_of_task(human_task_id)
     if instance is None:
         raise TaskNotFoundError(str(human_task_id))
-    ht = db.session.scalars(
-        select(HumanTask).where(HumanTask.id == human_task_id).execution_options(populate_existing=True)
-    ).one()
+    ht = store.read_task(human_task_id)
     if not may_act(actor_org_code, ht.org_code):
         raise NotAllowedToActError(str(human_task_id))
     if ht.state != HumanTaskState.READY:
@@ -322,14 +312,8 @@ def complete_task(
     except InstanceIncidentError as exc:
         _mark_incident(instance, exc.reason, actor_id)
         raise
-    instance_id = instance.id
-    ht.state = HumanTaskState.COMPLETED
-    ht.completed_by_id = actor_id
-    ht.completed_at = utcnow()
-    try:
-        rows = _save(instance, workflow, ready_before, done_guid=ht.task_guid)
-    except StaleDataError:
-        raise ConcurrentUpdateError(str(instance_id)) from None
+    ids = _save(instance, workflow, ready_before, done_guid=ht.task_guid)
+    store.complete_task_row(ht.id, actor_id)
     audit.record(
         "task.complete",
         "human_task",
@@ -339,15 +323,13 @@ def complete_task(
         task=ht.bpmn_id,
         answers={k: v for k, v in clean.items() if k not in ("signed_by_id",)},
     )
-    return StepResult(
-        instance.id, instance.status, instance.project_id, [r.id for r in rows], _current_data(workflow), previous
-    )
+    return StepResult(instance.id, instance.status, instance.project_id, ids, _current_data(workflow), previous)
 
 
 def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult | None:
     """Fire the due timers of one instance; None when another sweep holds it or nothing is due."""
     now = now or utcnow()
-    instance = _lock_instance(instance_id, skip_locked=True)
+    instance = store.lock_instance(instance_id, skip_locked=True)
     if (
         instance is None
         or instance.status != InstanceState.RUNNING
@@ -355,7 +337,6 @@ def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult 
         or instance.next_timer_at > now
     ):
         return None
-    instance_id = instance.id
     built = _built_for(instance)
     workflow = load_state(instance.state, built)
     previous = _current_data(workflow)
@@ -365,14 +346,9 @@ def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult 
     except InstanceIncidentError as exc:
         _mark_incident(instance, exc.reason, None)
         return None
-    try:
-        rows = _save(instance, workflow, ready_before)
-    except StaleDataError:
-        raise ConcurrentUpdateError(str(instance_id)) from None
+    ids = _save(instance, workflow, ready_before)
     audit.record("instance.timer", "process_instance", instance.id, None)
-    return StepResult(
-        instance.id, instance.status, instance.project_id, [r.id for r in rows], _current_data(workflow), previous
-    )
+    return StepResult(instance.id, instance.status, instance.project_id, ids, _current_data(workflow), previous)
 
 
 def due_instances(now: datetime | None = None, limit: int = 200) -> list[int]:

@@ -75,7 +75,9 @@ def task_page(user: User, task_id: int) -> TaskPage:
         .where(HumanTask.instance_id == ht.instance_id, HumanTask.state == HumanTaskState.COMPLETED)
         .order_by(HumanTask.completed_at)
     ).all()
-    return TaskPage(ht, runtime.task_form(ht), runtime.task_context(ht), project, [(t, n or t.org_code) for t, n in history])
+    return TaskPage(
+        ht, runtime.task_form(ht), runtime.task_context(ht), project, [(t, n or t.org_code) for t, n in history]
+    )
 
 
 def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepResult:
@@ -83,6 +85,5 @@ def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepR
     result = runtime.complete_task(
         task_id, answers, user.id, user.org.code, user.display_name, signature={"org_name": user.org.name}
     )
-    ht = db.session.get(HumanTask, task_id)
-    projects.follow_outcome(ht.project_id if ht else None, result.data, result.previous_data)
+    projects.follow_outcome(result.project_id, result.data, result.previous_data)
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, select, update
 
 from ..audit import services as audit
 from ..engine import runtime
@@ -97,8 +97,8 @@ def follow_outcome(project_id: int | None, data: dict[str, Any], previous: dict[
     state = data.get("project_state")
     if project_id is None or state == previous.get("project_state") or state not in set(ProjectState):
         return
-    project = db.session.get(Project, project_id)
-    if project is not None and project.state != state:
-        audit.record("project.state", "project", project.id, None, before=project.state, after=state)
-        project.state = state
-        db.session.flush()
+    changed = db.session.execute(
+        update(Project).where(Project.id == project_id, Project.state != state).values(state=state)
+    ).rowcount
+    if changed:
+        audit.record("project.state", "project", project_id, None, before=previous.get("project_state"), after=state)
