@@ -76,7 +76,7 @@ def write_instance(row: InstanceRow, **values: Any) -> None:
         .where(PI.c.id == row.id, PI.c.version == row.version)
         .values(version=row.version + 1, updated_at=utcnow(), **values)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentUpdateError(str(row.id))
     row.version += 1
 
