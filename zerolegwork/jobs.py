@@ -100,11 +100,11 @@ def _resolve(job: str) -> Callable[..., Any]:
 
 
 def execute(outbox_id: int) -> bool:
-    """Run one outbox job exactly once; return False when it was already done."""
+    """Run one outbox job exactly once; return False when it was already done (or failed for good)."""
     row = db.session.scalars(
         select(OutboxJob).where(OutboxJob.id == outbox_id).with_for_update().execution_options(populate_existing=True)
     ).first()
-    if row is None or row.state == OutboxState.DONE:
+    if row is None or row.state in (OutboxState.DONE, OutboxState.FAILED):
         db.session.rollback()
         return False
     job, kwargs = row.job, dict(row.kwargs)
