@@ -607,13 +607,16 @@ class PhaseTimer:
         from sqlalchemy.orm import Session
 
         from zerolegwork.audit import services as audit_services
+        from zerolegwork.engine import store
 
         self.targets: list[tuple[str, Any, str]] = [
-            ("_lock_instance: SELECT instance FOR UPDATE", runtime, "_lock_instance"),
+            ("store.lock_instance_with_task: SELECT … FOR UPDATE", store, "lock_instance_with_task"),
+            ("store.save_instance (UPDATE, version checked)", store, "save_instance"),
+            ("store.complete_task_row (UPDATE)", store, "complete_task_row"),
             ("_built_for (spec cache hit)", runtime, "_built_for"),
             ("validate_answers", runtime, "validate_answers"),
             ("load_state", runtime, "load_state"),
-            ("  of which _engine(): new script engine", runtime, "_engine"),
+            ("  of which _engine(): cached script engine", runtime, "_engine"),
             ("_ready_manual (1 call + 1 inside _save)", runtime, "_ready_manual"),
             ("_current_data (2 calls)", runtime, "_current_data"),
             ("_run_engine: run task + engine steps", runtime, "_run_engine"),

@@ -11,11 +11,13 @@ from ..db import utcnow
 from ..extensions import db
 from .models import AuditEvent
 
+_INSERT = insert(AuditEvent.__table__)
+
 
 def record(action: str, object_type: str, object_id: object, actor_id: int | None = None, **detail: Any) -> None:
     """Insert one audit event in the current transaction (the caller commits)."""
-    db.session.execute(
-        insert(AuditEvent.__table__),
+    db.session.connection().execute(
+        _INSERT,
         [
             {
                 "at": utcnow(),

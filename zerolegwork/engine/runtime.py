@@ -198,14 +198,7 @@ def _save(
     """Write state, status, timer and the HumanTask changes; return the new human tasks' ids."""
     ready_after = _ready_manual(workflow)
     status = InstanceState.COMPLETED if workflow.is_completed() else InstanceState.RUNNING
-    store.write_instance(
-        instance,
-        state=dump_state(workflow),
-        serializer_version=SERIALIZER.VERSION,
-        status=status,
-        next_timer_at=_next_timer(workflow),
-    )
-    instance.status = status
+    store.save_instance(instance, dump_state(workflow), SERIALIZER.VERSION, status, _next_timer(workflow))
     gone = set(ready_before) - set(ready_after) - {done_guid}
     if gone:
         store.cancel_tasks(instance.id, gone)
@@ -249,7 +242,7 @@ def start_instance(
 
 
 def _mark_incident(instance: InstanceRow, reason: str, actor_id: int | None) -> None:
-    store.write_instance(instance, status=InstanceState.INCIDENT, incident=reason)
+    store.mark_incident(instance, reason)
     audit.record("instance.incident", "process_instance", instance.id, actor_id, reason=reason)
 
 
@@ -273,12 +266,12 @@ def complete_task(
 
     The instance row is locked first (SELECT ... FOR UPDATE on PostgreSQL; the version column
     catches a concurrent writer elsewhere), so two departments signing at once both count and
-    the same task submitted twice completes once.
+    the same task submitted twice completes once (the second sees the task done in the state).
     """
-    instance = store.lock_instance_of_task(human_task_id)
-    if instance is None:
+    locked = store.lock_instance_with_task(human_task_id)
+    if locked is None:
         raise TaskNotFoundError(str(human_task_id))
-    ht = store.read_task(human_task_id)
+    instance, ht = locked
     if not may_act(actor_org_code, ht.org_code):
         raise NotAllowedToActError(str(human_task_id))
     if ht.state != HumanTaskState.READY:
@@ -290,7 +283,7 @@ def complete_task(
     workflow = load_state(instance.state, built)
     task = workflow.get_task_from_id(UUID(ht.task_guid))
     if task is None or task.state != TaskState.READY:
-        raise TaskNotReadyError("not_ready")
+        raise TaskNotReadyError(HumanTaskState.COMPLETED)  # completed by a request that held the lock first
     previous = _current_data(workflow)
     ready_before = _ready_manual(workflow)
     clean.update(

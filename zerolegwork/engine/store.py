@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ..db import utcnow
 from ..extensions import db
@@ -41,22 +41,93 @@ class InstanceRow:
 _COLUMNS = [PI.c[name] for name in InstanceRow.__dataclass_fields__]
 
 
-def lock_instance(instance_id: int | Any, skip_locked: bool = False) -> InstanceRow | None:
-    """SELECT … FOR UPDATE one instance (`instance_id` may be a scalar subquery); None if absent or skipped."""
-    row = db.session.execute(
-        select(*_COLUMNS).where(PI.c.id == instance_id).with_for_update(skip_locked=skip_locked)
-    ).first()
+def _conn() -> Any:
+    # The session's connection: same transaction, without the ORM's per-statement machinery.
+    return db.session.connection()
+
+
+# Statements are built once: building a Core statement costs more than SQLite running it.
+_LOCK = select(*_COLUMNS).where(PI.c.id == bindparam("b_id")).with_for_update()
+_LOCK_SKIP = select(*_COLUMNS).where(PI.c.id == bindparam("b_id")).with_for_update(skip_locked=True)
+# One round trip for the lock and the task. Only the instance row is locked: on PostgreSQL a
+# waiter re-reads the locked instance but may keep the task row it saw first, so the runtime
+# also checks the task's state in the (current) engine state before completing it.
+_LOCK_WITH_TASK = (
+    select(*_COLUMNS, *[c.label(f"task_{c.name}") for c in HT.c])
+    .join_from(HT, PI, PI.c.id == HT.c.instance_id)
+    .where(HT.c.id == bindparam("b_task"))
+    .with_for_update(of=PI)
+)
+_INSERT_INSTANCE = insert(PI).returning(PI.c.id)
+_SAVE_INSTANCE = (
+    update(PI)
+    .where(PI.c.id == bindparam("b_id"), PI.c.version == bindparam("b_version"))
+    .values(
+        version=bindparam("b_next"),
+        updated_at=bindparam("b_now"),
+        state=bindparam("b_state"),
+        serializer_version=bindparam("b_serializer"),
+        status=bindparam("b_status"),
+        next_timer_at=bindparam("b_timer"),
+    )
+)
+_INCIDENT = (
+    update(PI)
+    .where(PI.c.id == bindparam("b_id"), PI.c.version == bindparam("b_version"))
+    .values(
+        version=bindparam("b_next"),
+        updated_at=bindparam("b_now"),
+        status=InstanceState.INCIDENT.value,
+        incident=bindparam("b_reason"),
+    )
+)
+_COMPLETE_TASK = (
+    update(HT)
+    .where(HT.c.id == bindparam("b_task"))
+    .values(state=HumanTaskState.COMPLETED.value, completed_by_id=bindparam("b_actor"), completed_at=bindparam("b_now"))
+)
+_CANCEL_TASKS = (
+    update(HT)
+    .where(
+        HT.c.instance_id == bindparam("b_id"),
+        HT.c.task_guid.in_(bindparam("b_guids", expanding=True)),
+        HT.c.state == HumanTaskState.READY.value,
+    )
+    .values(state=HumanTaskState.CANCELLED.value, completed_at=bindparam("b_now"))
+)
+_INSERT_TASKS = insert(HT).returning(HT.c.id, sort_by_parameter_order=True)
+
+
+def lock_instance(instance_id: int, skip_locked: bool = False) -> InstanceRow | None:
+    """SELECT … FOR UPDATE one instance; None if absent (or, with skip_locked, held by another)."""
+    row = _conn().execute(_LOCK_SKIP if skip_locked else _LOCK, {"b_id": instance_id}).first()
     return InstanceRow(*row) if row is not None else None
 
 
-def lock_instance_of_task(human_task_id: int) -> InstanceRow | None:
-    """Lock the instance that owns a human task."""
-    return lock_instance(select(HT.c.instance_id).where(HT.c.id == human_task_id).scalar_subquery())
+@dataclass
+class TaskRow:
+    """The human_task columns the runtime needs, read together with the instance lock."""
+
+    id: int
+    instance_id: int
+    task_guid: str
+    bpmn_id: str
+    form_key: str
+    lane: str
+    org_code: str
+    state: str
+    completed_by_id: int | None
 
 
-def read_task(human_task_id: int) -> Any:
-    """Read one human_task row (after the instance lock, so it is current)."""
-    return db.session.execute(select(HT).where(HT.c.id == human_task_id)).first()
+def lock_instance_with_task(human_task_id: int) -> tuple[InstanceRow, TaskRow] | None:
+    """Lock the instance that owns a human task and read the task in the same statement."""
+    row = _conn().execute(_LOCK_WITH_TASK, {"b_task": human_task_id}).first()
+    if row is None:
+        return None
+    m = row._mapping
+    instance = InstanceRow(*(m[name] for name in InstanceRow.__dataclass_fields__))
+    task = TaskRow(*(m[f"task_{name}"] for name in TaskRow.__dataclass_fields__))
+    return instance, task
 
 
 def insert_instance(**values: Any) -> int:
@@ -66,37 +137,40 @@ def insert_instance(**values: Any) -> int:
     values.setdefault("updated_at", now)
     values.setdefault("version", 1)
     values.setdefault("status", InstanceState.RUNNING)
-    return int(db.session.execute(insert(PI).returning(PI.c.id), [values]).scalar_one())
+    return int(_conn().execute(_INSERT_INSTANCE, [values]).scalar_one())
 
 
-def write_instance(row: InstanceRow, **values: Any) -> None:
-    """UPDATE the instance if nobody else did since it was read; else ConcurrentUpdateError."""
-    result = db.session.execute(
-        update(PI)
-        .where(PI.c.id == row.id, PI.c.version == row.version)
-        .values(version=row.version + 1, updated_at=utcnow(), **values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+def _checked(row: InstanceRow, statement: Any, params: dict[str, Any]) -> None:
+    params.update(b_id=row.id, b_version=row.version, b_next=row.version + 1, b_now=utcnow())
+    if _conn().execute(statement, params).rowcount != 1:
         raise ConcurrentUpdateError(str(row.id))
     row.version += 1
 
 
+def save_instance(row: InstanceRow, state: str, serializer: str, status: str, next_timer_at: datetime | None) -> None:
+    """UPDATE the instance if nobody else did since it was read; else ConcurrentUpdateError."""
+    _checked(
+        row,
+        _SAVE_INSTANCE,
+        {"b_state": state, "b_serializer": serializer, "b_status": status, "b_timer": next_timer_at},
+    )
+    row.status = status
+
+
+def mark_incident(row: InstanceRow, reason: str) -> None:
+    """Set the instance's status to incident with the reason, keeping its state as it was."""
+    _checked(row, _INCIDENT, {"b_reason": reason})
+    row.status = InstanceState.INCIDENT
+
+
 def complete_task_row(human_task_id: int, actor_id: int) -> None:
     """Mark a human task completed by `actor_id`."""
-    db.session.execute(
-        update(HT)
-        .where(HT.c.id == human_task_id)
-        .values(state=HumanTaskState.COMPLETED, completed_by_id=actor_id, completed_at=utcnow())
-    )
+    _conn().execute(_COMPLETE_TASK, {"b_task": human_task_id, "b_actor": actor_id, "b_now": utcnow()})
 
 
 def cancel_tasks(instance_id: int, guids: set[str]) -> None:
     """Mark the human tasks the engine cancelled."""
-    db.session.execute(
-        update(HT)
-        .where(HT.c.instance_id == instance_id, HT.c.task_guid.in_(guids), HT.c.state == HumanTaskState.READY)
-        .values(state=HumanTaskState.CANCELLED, completed_at=utcnow())
-    )
+    _conn().execute(_CANCEL_TASKS, {"b_id": instance_id, "b_guids": sorted(guids), "b_now": utcnow()})
 
 
 def insert_tasks(rows: list[dict[str, Any]]) -> list[int]:
@@ -107,5 +181,4 @@ def insert_tasks(rows: list[dict[str, Any]]) -> list[int]:
     for r in rows:
         r.setdefault("created_at", now)
         r.setdefault("state", HumanTaskState.READY)
-    result = db.session.execute(insert(HT).returning(HT.c.id, sort_by_parameter_order=True), rows)
-    return [int(i) for i in result.scalars()]
+    return [int(i) for i in _conn().execute(_INSERT_TASKS, rows).scalars()]
