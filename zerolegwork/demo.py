@@ -1,4 +1,4 @@
-"""Demo organisations, people and projects for the embedded default and the browser tests."""
+"""Demo regions, organisations, people, department structures, experts and projects."""
 
 from __future__ import annotations
 
@@ -6,17 +6,21 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from .extensions import db
 from .orgs import services as orgs
-from .orgs.models import OrgKind, User
+from .orgs.models import ApprovalMode, Expert, OrgKind, User
+from .orgs.reference import DEPT_TYPES, DISTRICT_DEPT_TYPES
 from .projects import services as projects
 
 DEMO_PASSWORD = "Zlw-Demo-2026!"  # noqa: S105 - printed demo password for the embedded default
 
-DEPARTMENTS = [
-    ("finance", "市财政局", "finance1", "财政局 审查员"),
-    ("ndrc", "市发展和改革委员会", "ndrc1", "发改委 审查员"),
-    ("environment", "市生态环境局", "env1", "生态环境局 审查员"),
-    ("housing", "市住房和城乡建设局", "housing1", "住建局 审查员"),
+# city departments: (org code, dept type, handler user, handler display name)
+CITY_DEPARTMENTS = [
+    ("finance", "finance", "finance1", "财政局 审查员"),
+    ("ndrc", "ndrc", "ndrc1", "发改委 审查员"),
+    ("environment", "environment", "env1", "生态环境局 审查员"),
+    ("economy_it", "economy_it", "econ1", "工信局 审查员"),
+    ("housing", "housing", "housing1", "住建局 审查员"),
 ]
 
 PROJECTS = [
@@ -25,29 +29,92 @@ PROJECTS = [
     ("2026-150200-48-01-000003", "东河区老旧小区改造（一期）", "东河区", "城市更新", Decimal("8650.2500")),
 ]
 
+EXPERTS = [
+    ("王建国", ["市政道路", "桥梁"], "内蒙古科技大学", "市本级"),
+    ("李秀英", ["投资估算", "工程造价"], "包头市工程造价协会", "市本级"),
+    ("张伟", ["环境影响评价"], "包头市环境科学研究院", "青山区"),
+    ("刘洋", ["给排水", "污水处理"], "包头市市政设计院", "昆区"),
+    ("陈静", ["财务", "绩效评价"], "内蒙古财经大学", "东河区"),
+    ("赵磊", ["建筑结构", "城市更新"], "包头市建筑设计研究院", "九原区"),
+]
+
+
+def _department(code: str, name: str, dept_type: str, region: object, handler: tuple[str, str] | None) -> None:
+    """A department with the levels 经办 → 科长 → 分管领导, one post each, an admin and a one-step 审批 chain."""
+    from .orgs import structure
+
+    dept = orgs.create_org(code, name, OrgKind.DEPARTMENT, region, dept_type=dept_type)  # type: ignore[arg-type]
+    unit = structure.add_unit(dept, "投资审查科")
+    levels = [structure.add_level(dept, rank, level) for rank, level in enumerate(["经办", "科长", "分管领导"], 1)]
+    posts = [structure.add_post(dept, f"{lv.name}岗", lv, unit) for lv in levels]
+    if handler is not None:
+        username, display = handler
+        user = orgs.create_user(username, display, DEMO_PASSWORD, dept)
+        structure.assign(posts[0], user)
+        chief = orgs.create_user(
+            username.rstrip("1") + "_chief", display.replace("审查员", "科长"), DEMO_PASSWORD, dept
+        )
+        structure.assign(posts[1], chief)
+        orgs.create_user(
+            username.rstrip("1") + "_admin", display.replace("审查员", "管理员"), DEMO_PASSWORD, dept, is_admin=True
+        )
+    structure.set_chain(dept, ApprovalMode.APPROVAL, [posts[0]])
+    structure.set_chain(dept, ApprovalMode.VERIFICATION, [posts[0], posts[1]])
+    structure.set_chain(dept, ApprovalMode.FILING, [posts[0]])
+
 
 def seed() -> list[tuple[str, str]]:
-    """Create the demo organisations, accounts and projects once; return (user name, role) pairs."""
-    if db_has_users():
+    """Create the demo data once; return (user name, role) pairs to print."""
+    if db.session.scalar(select(User.id).limit(1)) is not None:
         return accounts()
-    unit = orgs.create_org("demo_unit", "包头市城市建设投资有限公司", OrgKind.UNIT, region="市本级")
+    regions = orgs.ensure_regions()
+    city = regions["市本级"]
+    platform = orgs.create_org("platform", "包头市政务服务和数据管理局", OrgKind.DEPARTMENT, city, dept_type="admin")
+    orgs.create_user("admin", "平台管理员", DEMO_PASSWORD, platform, is_admin=True, is_region_admin=True)
+    orgs.create_user("auditor", "审计员", DEMO_PASSWORD, platform, is_auditor=True)
+    unit = orgs.create_org(
+        "demo_unit",
+        "包头市城市建设投资有限公司",
+        OrgKind.UNIT,
+        city,
+        credit_code="91150200MA0N000005",
+        contact_name="王经理",
+        contact_phone="0472-5100000",
+    )
     orgs.create_user("unit1", "项目单位 经办人", DEMO_PASSWORD, unit)
-    for code, name, username, display in DEPARTMENTS:
-        dept = orgs.create_org(code, name, OrgKind.DEPARTMENT)
-        orgs.create_user(username, display, DEMO_PASSWORD, dept)
-    admin_org = orgs.create_org("platform", "平台运维", OrgKind.DEPARTMENT)
-    orgs.create_user("admin", "平台管理员", DEMO_PASSWORD, admin_org, is_admin=True)
-    for code, name, region, category, amount in PROJECTS:
-        projects.create_project(code, name, unit.id, region, category, amount)
+    for code, dept_type, username, display in CITY_DEPARTMENTS:
+        _department(code, "包头市" + DEPT_TYPES[dept_type], dept_type, city, (username, display))
+    for name, region in regions.items():
+        if region.level != "district":
+            continue
+        for dept_type in DISTRICT_DEPT_TYPES:
+            code = f"{region.code}_{dept_type}"
+            _department(
+                code, name + DEPT_TYPES[dept_type], dept_type, region, (f"{dept_type}1_{region.code}", f"{name}审查员")
+            )
+        orgs.create_user(
+            f"admin_{region.code}",
+            f"{name}管理员",
+            DEMO_PASSWORD,
+            orgs.org_by_code(f"{region.code}_ndrc"),
+            is_region_admin=True,
+        )  # type: ignore[arg-type]
+    for name, specialties, employer, region_name in EXPERTS:
+        db.session.add(Expert(name=name, specialties=specialties, employer=employer, region_id=regions[region_name].id))
+    for code, name, region_name, category, amount in PROJECTS:
+        projects.create_project(code, name, unit.id, region_name, category, amount)
+    db.session.flush()
     return accounts()
-
-
-def db_has_users() -> bool:
-    from .extensions import db
-
-    return db.session.scalar(select(User.id).limit(1)) is not None
 
 
 def accounts() -> list[tuple[str, str]]:
     """The demo accounts and what they are for."""
-    return [("unit1", "项目单位 project unit")] + [(u, n) for _, n, u, _ in DEPARTMENTS] + [("admin", "管理员 admin")]
+    rows = [("unit1", "项目单位 project unit")]
+    rows += [(u, "包头市" + DEPT_TYPES[t]) for _, t, u, _ in CITY_DEPARTMENTS]
+    rows += [("finance_chief", "财政局 科长 (section chief)"), ("finance_admin", "财政局 管理员 (department admin)")]
+    rows += [
+        ("admin", "平台管理员 (approves registrations, city)"),
+        ("admin_150202", "东河区管理员 (approves registrations)"),
+    ]
+    rows += [("auditor", "审计员 (audit log)")]
+    return rows

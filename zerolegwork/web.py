@@ -43,8 +43,15 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        user_id, _, epoch = session_id.partition(":")
+        if not user_id.isdigit() or not epoch.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # a bumped epoch (account disabled, password changed) ends every older session at once
+        if user is None or user.session_epoch != int(epoch) or not user.is_active:
+            return None
+        return user
 
     @app.before_request
     def idle_timeout() -> object:

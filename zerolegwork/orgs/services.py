@@ -2,40 +2,74 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
+from ..db import utcnow
 from ..extensions import db
-from .models import Organisation, User
+from .models import Organisation, OrgLevel, Region, User
+from .reference import CITY, DISTRICTS
 
 # A valid hash for a throwaway password, compared against when the user does not exist so
 # that a wrong user name costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
 
-def create_org(code: str, name: str, kind: str, level: str = "city", region: str = "市本级") -> Organisation:
+def ensure_regions() -> dict[str, Region]:
+    """Create the city and its districts once; return them by name."""
+    existing = {r.name: r for r in db.session.scalars(select(Region))}
+    if CITY[1] not in existing:
+        existing[CITY[1]] = Region(code=CITY[0], name=CITY[1], level=OrgLevel.CITY, sort_order=0)
+        db.session.add(existing[CITY[1]])
+        db.session.flush()
+    city = existing[CITY[1]]
+    for order, (code, name) in enumerate(DISTRICTS, start=1):
+        if name not in existing:
+            existing[name] = Region(code=code, name=name, level=OrgLevel.DISTRICT, parent_id=city.id, sort_order=order)
+            db.session.add(existing[name])
+    db.session.flush()
+    return existing
+
+
+def region_by_name(name: str) -> Region | None:
+    """Find a region by its name (市本级, 东河区, …)."""
+    return db.session.scalars(select(Region).where(Region.name == name)).first()
+
+
+def create_org(code: str, name: str, kind: str, region: Region, **fields: Any) -> Organisation:
     """Add an organisation (flush only)."""
-    org = Organisation(code=code, name=name, kind=kind, level=level, region=region)
+    org = Organisation(code=code, name=name, kind=kind, region_id=region.id, region=region, **fields)
     db.session.add(org)
     db.session.flush()
     return org
 
 
-def create_user(username: str, display_name: str, password: str, org: Organisation, is_admin: bool = False) -> User:
+def create_user(
+    username: str, display_name: str, password: str, org: Organisation, active: bool = True, **flags: Any
+) -> User:
     """Add a user with a salted slow password hash (flush only)."""
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=generate_password_hash(password, method=current_app.config["ZLW"].password_hash_method),
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
         org_id=org.id,
         org=org,
-        is_admin=is_admin,
+        active=active,
+        **flags,
     )
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def hash_password(password: str) -> str:
+    """Salted slow hash (scrypt by default; tests choose a cheaper method)."""
+    return generate_password_hash(password, method=current_app.config["ZLW"].password_hash_method)
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
-from ..orgs.models import Organisation
+from ..orgs.models import Organisation, Region
 
 
 class ProjectState(StrEnum):
@@ -29,7 +29,7 @@ class Project(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     unit_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    region: Mapped[str] = mapped_column(String(50))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     category: Mapped[str] = mapped_column(String(50))
     planned_investment: Mapped[Decimal] = mapped_column(Numeric(16, 4))
     state: Mapped[str] = mapped_column(String(20), default=ProjectState.DRAFT)
@@ -37,3 +37,4 @@ class Project(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Organisation] = relationship()
+    region: Mapped[Region] = relationship(lazy="joined")

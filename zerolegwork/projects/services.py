@@ -11,6 +11,7 @@ from ..audit import services as audit
 from ..engine import runtime
 from ..engine.models import HumanTask
 from ..extensions import db
+from ..orgs import services as orgs
 from ..orgs.models import OrgKind, User
 from .errors import ProjectNotFoundError, ProjectStateError
 from .models import Project, ProjectState
@@ -24,11 +25,14 @@ def create_project(
     code: str, name: str, unit_id: int, region: str, category: str, planned_investment: Decimal
 ) -> Project:
     """Add a project to the library (flush only)."""
+    region_row = orgs.region_by_name(region)
+    if region_row is None:
+        raise ValueError(f"unknown region {region!r}")
     project = Project(
         code=code,
         name=name,
         unit_id=unit_id,
-        region=region,
+        region_id=region_row.id,
         category=category,
         planned_investment=Decimal(planned_investment).quantize(Decimal("0.0001")),
     )
