@@ -10,6 +10,7 @@ from zerolegwork.engine import runtime
 from zerolegwork.engine.catalog import load_catalog
 from zerolegwork.engine.deploy import deploy_catalog
 from zerolegwork.engine.models import HumanTask
+from zerolegwork.engine.routing import actor_for
 from zerolegwork.extensions import db
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
@@ -86,6 +87,6 @@ def test_a_user_task_inside_a_called_process_reaches_the_inbox_and_completes_the
     (task,) = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == result.instance_id))
     assert task.bpmn_id == "fill" and task.org_code == "demo_unit"
     unit = people["users"]["unit1"]
-    done = runtime.complete_task(task.id, {"action": "resubmit"}, unit.id, "demo_unit", unit.display_name)
+    done = runtime.complete_task(task.id, {"action": "resubmit"}, actor_for(unit))
     db.session.commit()
     assert done.status == "completed" and done.data["finished"] == "resubmit"

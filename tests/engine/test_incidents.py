@@ -9,12 +9,13 @@ from tests.engine.test_concurrency import deploy_probe
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
 from zerolegwork.engine.errors import InstanceIncidentError
+from zerolegwork.engine.routing import actor_for
 from zerolegwork.engine.models import HumanTask, ProcessInstance
 from zerolegwork.extensions import db
 
 
-def unit_id(people) -> int:
-    return people["users"]["unit1"].id
+def unit_actor(people):
+    return actor_for(people["users"]["unit1"])
 
 
 LOOP = "n = 0\nwhile True:\n    n = n + 1"
@@ -32,7 +33,7 @@ def test_an_endless_loop_is_stopped_and_leaves_an_incident(any_app, tmp_path, pe
     instance, task = start_probe()
     state_before = instance.state
     with pytest.raises(InstanceIncidentError) as err:
-        runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
+        runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
     db.session.commit()
     assert "time limit" in err.value.reason or "limit" in err.value.reason
     db.session.expire_all()
@@ -48,24 +49,24 @@ def test_an_instance_in_incident_refuses_further_work(any_app, tmp_path, people)
     deploy_probe(tmp_path, SCRIPT=LOOP)
     _, task = start_probe()
     with pytest.raises(InstanceIncidentError):
-        runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
+        runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
     db.session.commit()
     with pytest.raises(InstanceIncidentError):
-        runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
+        runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
 
 
 def test_a_failing_script_is_an_incident_too(any_app, tmp_path, people):
     deploy_probe(tmp_path, SCRIPT="x = 1 / 0")
     _, task = start_probe()
     with pytest.raises(InstanceIncidentError) as err:
-        runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
+        runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
     assert "ZeroDivisionError" in err.value.reason
 
 
 def test_the_probe_diagram_runs_its_dmn_and_script_in_the_restricted_engine(any_app, tmp_path, people):
     deploy_probe(tmp_path)
     _, task = start_probe()
-    result = runtime.complete_task(task.id, {"action": "resubmit"}, unit_id(people), "demo_unit", "测试")
+    result = runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
     db.session.commit()
     assert result.status == "completed"
     assert result.data["route"] == "a" and result.data["outcome"] == "a-done"

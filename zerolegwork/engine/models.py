@@ -81,9 +81,27 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     lane: Mapped[str] = mapped_column(String(100))
     org_code: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20), default=HumanTaskState.READY)
+    # inside a department: the approval mode, the chain of posts (snapshot at creation), where it is now
+    mode: Mapped[str | None] = mapped_column(String(20))
+    chain: Mapped[list[int]] = mapped_column(JSON, default=list)
+    chain_pos: Mapped[int] = mapped_column(default=0)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(index=True)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     instance: Mapped[ProcessInstance] = relationship()
+
+
+class TaskStep(db.Model):  # type: ignore[name-defined]
+    """One level's opinion on a human task that passes through a department's chain of posts."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), index=True)
+    position: Mapped[int]
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,31 +1,105 @@
-"""Who may act on a human task: a lane names a role, the task data names the organisation."""
+"""Who may act on a human task.
+
+A lane names a role; the task data names the organisation under the lane's name. Inside a
+department the task then passes through that department's own chain of posts for the approval
+mode (经办 → 科长 → 分管领导 …), configured by the department, not in BPMN. A person may act at a
+step when they hold the step's post, or substitute (代理) today for someone who holds it.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..orgs.models import ChainStep, Organisation, PostMember, Substitution, User
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_MODE = "approval"
 
 
-class Actor(Protocol):
+@dataclass(frozen=True)
+class Actor:
+    """A person acting on tasks: their organisation, posts, and the posts they cover for others."""
+
     id: int
+    name: str
+    org_code: str
+    org_name: str
+    post_ids: frozenset[int] = frozenset()
+    # post id -> the absent holder this actor substitutes for
+    covering: dict[int, int] = field(default_factory=dict)
 
     @property
-    def org_code(self) -> str: ...
+    def actable_posts(self) -> set[int]:
+        return set(self.post_ids) | set(self.covering)
+
+
+def today_local(now: datetime | None = None) -> date:
+    """The date in Asia/Shanghai (substitution ranges are local dates)."""
+    return (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()
+
+
+def actor_for(user: User, on: date | None = None) -> Actor:
+    """Build the Actor for a user: own posts plus posts of people they substitute for on `on`."""
+    on = on or today_local()
+    own = frozenset(db.session.scalars(select(PostMember.post_id).where(PostMember.user_id == user.id)))
+    covering: dict[int, int] = {}
+    rows = db.session.execute(
+        select(PostMember.post_id, Substitution.user_id)
+        .join(Substitution, Substitution.user_id == PostMember.user_id)
+        .where(
+            Substitution.substitute_id == user.id,
+            Substitution.revoked_at.is_(None),
+            Substitution.starts_on <= on,
+            Substitution.ends_on >= on,
+        )
+    ).all()
+    for post_id, absent_id in rows:
+        if post_id not in own:
+            covering.setdefault(post_id, absent_id)
+    return Actor(user.id, user.display_name, user.org.code, user.org.name, own, covering)
 
 
 def org_for_task(lane: str, data: dict[str, Any]) -> str:
-    """Return the organisation code that acts on a task in `lane`.
-
-    The convention (docs/bpmn-conventions.md): a lane's name is a role such as `project_unit`
-    or `department`, and the task's data carries the acting organisation's code under the
-    same name. Inside a multi-instance task the input data item is named after the lane, so
-    each child carries its own department.
-    """
+    """Return the organisation code that acts on a task in `lane` (data carries it under the lane's name)."""
     value = data.get(lane)
     if isinstance(value, str) and value:
         return value
     return ""
 
 
-def may_act(actor_org_code: str, task_org_code: str) -> bool:
-    """Tell whether a member of `actor_org_code` may complete a task routed to `task_org_code`."""
-    return bool(task_org_code) and actor_org_code == task_org_code
+def chains_for(org_codes: Iterable[str], mode: str) -> dict[str, list[int]]:
+    """The chain (post ids in order) of each organisation for a mode, in one query."""
+    codes = set(org_codes)
+    chains: dict[str, list[int]] = {c: [] for c in codes}
+    if not codes:
+        return chains
+    rows = db.session.execute(
+        select(Organisation.code, ChainStep.post_id)
+        .join(ChainStep, ChainStep.org_id == Organisation.id)
+        .where(Organisation.code.in_(codes), ChainStep.mode == mode)
+        .order_by(Organisation.code, ChainStep.position)
+    ).all()
+    for code, post_id in rows:
+        chains[code].append(post_id)
+    return chains
+
+
+def may_act(actor: Actor, task_org_code: str, task_post_id: int | None) -> bool:
+    """Tell whether `actor` may act on a task at its current step."""
+    if not task_org_code or actor.org_code != task_org_code:
+        return False
+    return task_post_id is None or task_post_id in actor.actable_posts
+
+
+def acting_for(actor: Actor, task_post_id: int | None) -> int | None:
+    """The absent person the actor acts for at this step, or None when acting in their own post."""
+    if task_post_id is None or task_post_id in actor.post_ids:
+        return None
+    return actor.covering.get(task_post_id)

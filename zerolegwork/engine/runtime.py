@@ -33,7 +33,7 @@ from .errors import (
 )
 from .forms import validate_answers
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
-from .routing import may_act, org_for_task
+from .routing import DEFAULT_MODE, Actor, acting_for, chains_for, may_act, org_for_task
 from .scripting import make_script_engine
 from .store import InstanceRow
 
@@ -183,9 +183,19 @@ def _new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, 
                 "form_key": form_key_of(spec),
                 "lane": spec.lane or "",
                 "org_code": org_for_task(spec.lane or "", t.data),
+                "mode": str(t.data.get("signoff_mode") or DEFAULT_MODE),
                 "project_id": instance.project_id,
             }
         )
+    by_mode: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_mode.setdefault(row["mode"], []).append(row)
+    for mode, group in by_mode.items():
+        chains = chains_for({r["org_code"] for r in group}, mode)
+        for row in group:
+            row["chain"] = chains.get(row["org_code"], [])
+            row["chain_pos"] = 0
+            row["post_id"] = row["chain"][0] if row["chain"] else None
     return rows
 
 
@@ -254,25 +264,20 @@ def load_task(human_task_id: int) -> HumanTask:
     return ht
 
 
-def complete_task(
-    human_task_id: int,
-    answers: Mapping[str, Any],
-    actor_id: int,
-    actor_org_code: str,
-    actor_name: str,
-    signature: Mapping[str, Any] | None = None,
-) -> StepResult:
-    """Validate answers, complete the task, run engine steps, persist; flush, never commit.
+def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) -> StepResult:
+    """Validate answers, complete the task (or its current level), run engine steps, persist; never commit.
 
     The instance row is locked first (SELECT ... FOR UPDATE on PostgreSQL; the version column
     catches a concurrent writer elsewhere), so two departments signing at once both count and
     the same task submitted twice completes once (the second sees the task done in the state).
+    A task routed through a department's chain of posts records each level's opinion and moves
+    to the next post; only the last level completes the engine task, with every level's opinion.
     """
     locked = store.lock_instance_with_task(human_task_id)
     if locked is None:
         raise TaskNotFoundError(str(human_task_id))
     instance, ht = locked
-    if not may_act(actor_org_code, ht.org_code):
+    if not may_act(actor, ht.org_code, ht.post_id):
         raise NotAllowedToActError(str(human_task_id))
     if ht.state != HumanTaskState.READY:
         raise TaskNotReadyError(ht.state, by=str(ht.completed_by_id) if ht.completed_by_id else None)
@@ -280,19 +285,26 @@ def complete_task(
         raise InstanceIncidentError(instance.id, instance.incident or "")
     built = _built_for(instance)
     clean = validate_answers(built.forms[ht.form_key], answers)
+    behalf = acting_for(actor, ht.post_id)
+    clean.update(
+        signed_by=actor.name,
+        signed_by_id=actor.id,
+        signed_at=utcnow().isoformat(timespec="seconds"),
+        org_name=actor.org_name,
+        task=ht.bpmn_id,
+    )
+    if behalf is not None:
+        clean["signed_for_id"] = behalf
+    if ht.chain and ht.chain_pos < len(ht.chain) - 1:
+        return _complete_level(instance, ht, clean, actor, behalf)
     workflow = load_state(instance.state, built)
     task = workflow.get_task_from_id(UUID(ht.task_guid))
     if task is None or task.state != TaskState.READY:
         raise TaskNotReadyError(HumanTaskState.COMPLETED)  # completed by a request that held the lock first
     previous = _current_data(workflow)
     ready_before = _ready_manual(workflow)
-    clean.update(
-        signed_by=actor_name,
-        signed_by_id=actor_id,
-        signed_at=utcnow().isoformat(timespec="seconds"),
-        task=ht.bpmn_id,
-        **(signature or {}),
-    )
+    if ht.chain_pos > 0:
+        clean["levels"] = store.steps_of(ht.id)
     if ht.lane in task.data:
         clean[ht.lane] = task.data[ht.lane]
 
@@ -303,20 +315,39 @@ def complete_task(
     try:
         _run_engine(workflow, instance.id, before=run_task)
     except InstanceIncidentError as exc:
-        _mark_incident(instance, exc.reason, actor_id)
+        _mark_incident(instance, exc.reason, actor.id)
         raise
     ids = _save(instance, workflow, ready_before, done_guid=ht.task_guid)
-    store.complete_task_row(ht.id, actor_id)
+    store.complete_task_row(ht.id, actor.id)
     audit.record(
         "task.complete",
         "human_task",
         ht.id,
-        actor_id,
+        actor.id,
         instance=instance.id,
         task=ht.bpmn_id,
-        answers={k: v for k, v in clean.items() if k not in ("signed_by_id",)},
+        answers={k: v for k, v in clean.items() if k not in ("signed_by_id", "levels")},
     )
     return StepResult(instance.id, instance.status, instance.project_id, ids, _current_data(workflow), previous)
+
+
+def _complete_level(
+    instance: InstanceRow, ht: store.TaskRow, clean: dict[str, Any], actor: Actor, behalf: int | None
+) -> StepResult:
+    """Record a level's opinion and pass the task to the next post of the chain (no engine run)."""
+    store.add_step(ht, actor.id, behalf, clean)
+    audit.record(
+        "task.level",
+        "human_task",
+        ht.id,
+        actor.id,
+        instance=instance.id,
+        task=ht.bpmn_id,
+        position=ht.chain_pos,
+        answers={k: v for k, v in clean.items() if k != "signed_by_id"},
+    )
+    jobs.enqueue("notify_tasks_ready", human_task_ids=[ht.id])
+    return StepResult(instance.id, instance.status, instance.project_id, [ht.id])
 
 
 def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult | None:

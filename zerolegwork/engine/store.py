@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 from ..db import utcnow
 from ..extensions import db
 from .errors import ConcurrentUpdateError
-from .models import HumanTask, HumanTaskState, InstanceState, ProcessInstance
+from .models import HumanTask, HumanTaskState, InstanceState, ProcessInstance, TaskStep
 
 PI = ProcessInstance.__table__
 HT = HumanTask.__table__
@@ -96,6 +96,18 @@ _CANCEL_TASKS = (
     .values(state=HumanTaskState.CANCELLED.value, completed_at=bindparam("b_now"))
 )
 _INSERT_TASKS = insert(HT).returning(HT.c.id, sort_by_parameter_order=True)
+TS = TaskStep.__table__
+_INSERT_STEP = insert(TS)
+_ADVANCE = (
+    update(HT)
+    .where(HT.c.id == bindparam("b_task"), HT.c.chain_pos == bindparam("b_pos"))
+    .values(chain_pos=bindparam("b_next"), post_id=bindparam("b_post"))
+)
+_STEPS = (
+    select(TS.c.position, TS.c.user_id, TS.c.on_behalf_of_id, TS.c.answers)
+    .where(TS.c.human_task_id == bindparam("b_task"))
+    .order_by(TS.c.position)
+)
 
 
 def lock_instance(instance_id: int, skip_locked: bool = False) -> InstanceRow | None:
@@ -117,6 +129,11 @@ class TaskRow:
     org_code: str
     state: str
     completed_by_id: int | None
+    mode: str | None
+    chain: list[int]
+    chain_pos: int
+    post_id: int | None
+    project_id: int | None
 
 
 def lock_instance_with_task(human_task_id: int) -> tuple[InstanceRow, TaskRow] | None:
@@ -182,3 +199,38 @@ def insert_tasks(rows: list[dict[str, Any]]) -> list[int]:
         r.setdefault("created_at", now)
         r.setdefault("state", HumanTaskState.READY)
     return [int(i) for i in _conn().execute(_INSERT_TASKS, rows).scalars()]
+
+
+def add_step(task: TaskRow, user_id: int, on_behalf_of_id: int | None, answers: dict[str, Any]) -> None:
+    """Record one level's opinion and move the task to the next post of its chain."""
+    conn = _conn()
+    conn.execute(
+        _INSERT_STEP,
+        [
+            {
+                "human_task_id": task.id,
+                "position": task.chain_pos,
+                "post_id": task.post_id,
+                "user_id": user_id,
+                "on_behalf_of_id": on_behalf_of_id,
+                "answers": answers,
+                "at": utcnow(),
+            }
+        ],
+    )
+    nxt = task.chain_pos + 1
+    if (
+        conn.execute(
+            _ADVANCE, {"b_task": task.id, "b_pos": task.chain_pos, "b_next": nxt, "b_post": task.chain[nxt]}
+        ).rowcount
+        != 1
+    ):
+        raise ConcurrentUpdateError(str(task.id))
+
+
+def steps_of(human_task_id: int) -> list[dict[str, Any]]:
+    """The opinions given at earlier levels of a task's chain, in order."""
+    return [
+        {"position": pos, "user_id": uid, "on_behalf_of_id": behalf, **answers}
+        for pos, uid, behalf, answers in _conn().execute(_STEPS, {"b_task": human_task_id})
+    ]
