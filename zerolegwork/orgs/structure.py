@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
 
+from ..audit import services as audit
 from ..extensions import db
-from .models import ChainStep, MgmtLevel, Organisation, OrgUnit, Post, PostMember, User
+from .models import ApprovalMode, ChainStep, MgmtLevel, Organisation, OrgUnit, Post, PostMember, User
 
 
 def add_unit(org: Organisation, name: str) -> OrgUnit:
@@ -75,3 +77,103 @@ def chain(org: Organisation, mode: str) -> list[Post]:
             .order_by(ChainStep.position)
         )
     )
+
+
+class StructureError(ValueError):
+    """A change to a department's structure was refused; the message is for the user."""
+
+
+def _name(value: str, limit: int = 100) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise StructureError(_("Enter a name."))
+    if len(value) > limit:
+        raise StructureError(_("At most %(n)d characters.", n=limit))
+    return value
+
+
+def admin_add_unit(org: Organisation, name: str, actor_id: int) -> OrgUnit:
+    """Add an internal unit, refusing blanks and duplicates; audited (flush only)."""
+    name = _name(name)
+    if db.session.scalar(select(OrgUnit.id).where(OrgUnit.org_id == org.id, OrgUnit.name == name)):
+        raise StructureError(_("This name is already used."))
+    unit = add_unit(org, name)
+    audit.record("org.unit_add", "organisation", org.id, actor_id, after={"unit": name})
+    return unit
+
+
+def admin_add_level(org: Organisation, name: str, actor_id: int) -> MgmtLevel:
+    """Add a management level above the existing ones; audited (flush only)."""
+    name = _name(name, 50)
+    if db.session.scalar(select(MgmtLevel.id).where(MgmtLevel.org_id == org.id, MgmtLevel.name == name)):
+        raise StructureError(_("This name is already used."))
+    top = db.session.scalar(select(func.max(MgmtLevel.rank)).where(MgmtLevel.org_id == org.id)) or 0
+    level = add_level(org, top + 1, name)
+    audit.record("org.level_add", "organisation", org.id, actor_id, after={"level": name, "rank": top + 1})
+    return level
+
+
+def _own(model: type, org: Organisation, object_id: int | None) -> object:
+    obj = db.session.get(model, object_id) if object_id else None
+    if obj is None or obj.org_id != org.id:  # type: ignore[attr-defined]
+        raise StructureError(_("Choose one of the listed options."))
+    return obj
+
+
+def admin_add_post(org: Organisation, name: str, level_id: int, unit_id: int | None, actor_id: int) -> Post:
+    """Add a post at one of the department's levels (and units); audited (flush only)."""
+    name = _name(name)
+    level = _own(MgmtLevel, org, level_id)
+    unit = _own(OrgUnit, org, unit_id) if unit_id else None
+    if db.session.scalar(select(Post.id).where(Post.org_id == org.id, Post.name == name)):
+        raise StructureError(_("This name is already used."))
+    post = add_post(org, name, level, unit)  # type: ignore[arg-type]
+    audit.record("org.post_add", "organisation", org.id, actor_id, after={"post": name})
+    return post
+
+
+def admin_assign(org: Organisation, post_id: int, user_id: int, actor_id: int, remove: bool = False) -> None:
+    """Put a member of the department in a post, or take them out; audited (flush only)."""
+    post = _own(Post, org, post_id)
+    user = db.session.get(User, user_id)
+    if user is None or user.org_id != org.id:
+        raise StructureError(_("Choose one of the listed options."))
+    if remove:
+        unassign(post, user)  # type: ignore[arg-type]
+    else:
+        assign(post, user)  # type: ignore[arg-type]
+    action = "org.post_unassign" if remove else "org.post_assign"
+    audit.record(action, "organisation", org.id, actor_id, after={"post": post.name, "user": user.username})  # type: ignore[attr-defined]
+
+
+def admin_set_chain(org: Organisation, mode: str, post_ids: list[int], actor_id: int) -> None:
+    """Replace a mode's chain; new work follows it, running work keeps its own; audited (flush only)."""
+    if mode not in set(ApprovalMode):
+        raise StructureError(_("Choose one of the listed options."))
+    if len(post_ids) != len(set(post_ids)):
+        raise StructureError(_("A post may appear only once in a chain."))
+    if len(post_ids) > 10:
+        raise StructureError(_("A chain has at most %(n)d steps.", n=10))
+    posts = [_own(Post, org, pid) for pid in post_ids]
+    before = [p.name for p in chain(org, mode)]
+    set_chain(org, mode, posts)  # type: ignore[arg-type]
+    audit.record("org.chain", "organisation", org.id, actor_id, mode=mode, before=before, after=[p.name for p in posts])  # type: ignore[attr-defined]
+
+
+def overview(org: Organisation) -> dict[str, object]:
+    """Everything the department administration page shows."""
+    members: dict[int, list[User]] = {}
+    for post_id, user in db.session.execute(
+        select(PostMember.post_id, User).join(User, User.id == PostMember.user_id).where(User.org_id == org.id)
+    ).all():
+        members.setdefault(post_id, []).append(user)
+    return {
+        "units": list(db.session.scalars(select(OrgUnit).where(OrgUnit.org_id == org.id).order_by(OrgUnit.id))),
+        "levels": list(
+            db.session.scalars(select(MgmtLevel).where(MgmtLevel.org_id == org.id).order_by(MgmtLevel.rank))
+        ),
+        "posts": list(db.session.scalars(select(Post).where(Post.org_id == org.id).order_by(Post.id))),
+        "members": members,
+        "people": list(db.session.scalars(select(User).where(User.org_id == org.id).order_by(User.username))),
+        "chains": {mode.value: chain(org, mode) for mode in ApprovalMode},
+    }
