@@ -77,7 +77,7 @@ def seed() -> list[tuple[str, str]]:
         "包头市城市建设投资有限公司",
         OrgKind.UNIT,
         city,
-        credit_code="91150200MA0N000005",
+        credit_code="91150200MA0N00008X",
         contact_name="王经理",
         contact_phone="0472-5100000",
     )

@@ -34,11 +34,13 @@ def init_app(app: Flask) -> None:
     from .orgs.models import User
     from .orgs.views import bp as orgs_bp
     from .projects.views import bp as projects_bp
+    from .registration.views import bp as registration_bp
 
     app.register_blueprint(orgs_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(depts_bp)
+    app.register_blueprint(registration_bp)
 
     login_manager.login_view = "orgs.login"
     login_manager.login_message = _l("Please sign in first.")
