@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from . import jobs
+from . import jobs, permissions
 from .db import utcnow
 from .extensions import db, login_manager
 
@@ -70,6 +70,8 @@ def init_app(app: Flask) -> None:
             session["seen"] = now
             session.permanent = True
         return None
+
+    permissions.init_app(app)
 
     @app.after_request
     def run_committed_jobs(response):  # type: ignore[no-untyped-def]

@@ -79,10 +79,14 @@ def test_another_departments_task_answers_404(client, login, people):
     assert ready_tasks(project.id, "finance")[0].id == task.id
 
 
-def test_another_units_project_answers_404(client, login, people):
-    login("finance1")
-    assert client.get(f"/projects/{people['projects'][0].id}").status_code == 404
-    assert client.post(f"/projects/{people['projects'][0].id}/submit").status_code == 404
+def test_another_districts_project_answers_404_and_a_department_cannot_submit(client, login, people):
+    kun_project = people["projects"][0]  # in 昆区
+    login("finance1_150202")  # 东河区 finance
+    assert client.get(f"/projects/{kun_project.id}").status_code == 404
+    assert client.post(f"/projects/{kun_project.id}/submit").status_code == 404
+    login("finance1")  # city finance sees the whole city, but only the unit may submit
+    assert client.get(f"/projects/{kun_project.id}").status_code == 200
+    assert client.post(f"/projects/{kun_project.id}/submit").status_code == 404
 
 
 def test_a_post_without_csrf_token_is_refused_in_chinese(tmp_path):

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -38,3 +38,15 @@ class Project(db.Model):
 
     unit: Mapped[Organisation] = relationship()
     region: Mapped[Region] = relationship(lazy="joined")
+
+
+class ProjectShare(db.Model):
+    """The city shares a project with a district, whose departments may then see it."""
+
+    __table_args__ = (UniqueConstraint("project_id", "region_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Select, select, update
 
 from ..audit import services as audit
 from ..engine import runtime
-from ..engine.models import HumanTask
 from ..extensions import db
 from ..orgs import services as orgs
-from ..orgs.models import OrgKind, User
+from ..orgs.models import User
 from .errors import ProjectNotFoundError, ProjectStateError
 from .models import Project, ProjectState
 
@@ -42,12 +41,9 @@ def create_project(
 
 
 def _visible(user: User) -> Select[tuple[Project]]:
-    stmt = select(Project)
-    if user.org.kind == OrgKind.UNIT:
-        return stmt.where(Project.unit_id == user.org_id)
-    # departments and agencies: projects routed to them (the accounts issue widens this by jurisdiction)
-    routed = exists().where(HumanTask.project_id == Project.id, HumanTask.org_code == user.org.code)
-    return stmt.where(routed)
+    from ..permissions import project_scope
+
+    return select(Project).where(project_scope(user))
 
 
 def visible_projects(user: User, page: int = 1, per_page: int = 20) -> tuple[list[Project], int]:

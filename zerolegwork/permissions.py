@@ -1,0 +1,115 @@
+"""The one enforcement point of the access policy (docs/permissions.md).
+
+Every endpoint has an entry in POLICY; a request to an endpoint without one is refused (and the
+authorization test fails), so a new route cannot go live unguarded. Role rules are checked here
+before the view runs; object rules (which project, which task) are the query scopes below, which
+the services use for every read. What a user may not see answers 404, never 403, so that the
+existence of another unit's object does not leak.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from flask import Flask, abort, request
+from flask_login import current_user
+from sqlalchemy import ColumnElement, exists, false, or_, select
+
+from .engine.models import HumanTask
+from .orgs.models import OrgKind, OrgLevel, Region, User
+from .projects.models import Project, ProjectShare
+
+log = logging.getLogger(__name__)
+
+
+class Rule(StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any active signed-in user; objects are scoped by the services
+    DEPT_ADMIN = "dept_admin"  # administrator of a management department (its own structure only)
+    REGION_ADMIN = "region_admin"  # reviews registrations of its own region
+    AUDITOR = "auditor"  # reads the audit log
+
+
+POLICY: dict[str, Rule] = {
+    "static": Rule.PUBLIC,
+    "vendor": Rule.PUBLIC,
+    "healthz": Rule.PUBLIC,
+    "set_language": Rule.PUBLIC,
+    "orgs.login": Rule.PUBLIC,
+    "orgs.login_totp": Rule.PUBLIC,
+    "orgs.login_totp_setup": Rule.PUBLIC,
+    "registration.choose": Rule.PUBLIC,
+    "registration.register": Rule.PUBLIC,
+    "orgs.logout": Rule.SIGNED_IN,
+    "orgs.account": Rule.SIGNED_IN,
+    "orgs.change_password": Rule.SIGNED_IN,
+    "orgs.totp_setup": Rule.SIGNED_IN,
+    "orgs.require_totp": Rule.DEPT_ADMIN,
+    "inbox.index": Rule.SIGNED_IN,
+    "inbox.task": Rule.SIGNED_IN,
+    "projects.index": Rule.SIGNED_IN,
+    "projects.detail": Rule.SIGNED_IN,
+    "projects.submit": Rule.SIGNED_IN,
+    "depts.index": Rule.DEPT_ADMIN,
+    "depts.change": Rule.DEPT_ADMIN,
+    "depts.substitutes": Rule.SIGNED_IN,
+    "registration.index": Rule.REGION_ADMIN,
+    "registration.review": Rule.REGION_ADMIN,
+    "audit.index": Rule.AUDITOR,
+}
+
+_ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {
+    Rule.SIGNED_IN: lambda u: True,
+    Rule.DEPT_ADMIN: lambda u: u.is_admin and u.org.kind == OrgKind.DEPARTMENT,
+    Rule.REGION_ADMIN: lambda u: u.is_region_admin,
+    Rule.AUDITOR: lambda u: u.is_auditor,
+}
+
+
+def check_request() -> Any:
+    """Refuse a request its endpoint's rule does not allow; runs before every view."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # no route matched: Flask answers 404 or 405 itself
+    rule = POLICY.get(endpoint)
+    if rule is None:
+        log.error("endpoint %s has no entry in permissions.POLICY; refused", endpoint)
+        abort(404)
+    if rule == Rule.PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        from .extensions import login_manager
+
+        return login_manager.unauthorized()
+    if not _ROLE_CHECKS[rule](current_user):
+        abort(404)
+    return None
+
+
+def project_scope(user: User) -> ColumnElement[bool]:
+    """The projects a user may see.
+
+    - a project unit: its own projects;
+    - an agency: the projects it is engaged on (engagements come with the project-life issue: none yet);
+    - a management department: projects in its jurisdiction (a city-level department: the whole
+      city; a district department: its district, plus projects the city shares with the district),
+      and any project routed to it for sign-off;
+    - everyone else: none.
+    """
+    org = user.org
+    if org.kind == OrgKind.UNIT:
+        return Project.unit_id == org.id
+    if org.kind == OrgKind.DEPARTMENT:
+        routed = exists().where(HumanTask.project_id == Project.id, HumanTask.org_code == org.code)
+        if org.region.level == OrgLevel.CITY:
+            return or_(Project.region_id.in_(select(Region.id)), routed)
+        shared = exists().where(ProjectShare.project_id == Project.id, ProjectShare.region_id == org.region_id)
+        return or_(Project.region_id == org.region_id, shared, routed)
+    return false()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_request)
