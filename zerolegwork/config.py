@@ -99,9 +99,15 @@ class Settings:
         """Return the Flask config keys these settings imply."""
         from datetime import timedelta
 
-        engine_options: dict[str, Any] = {"pool_pre_ping": True}
+        import json
+        from functools import partial
+
+        # JSON columns keep Chinese as text (searchable, readable), not \u escapes
+        engine_options: dict[str, Any] = {"json_serializer": partial(json.dumps, ensure_ascii=False)}
         if self.database_url.startswith("sqlite"):
-            engine_options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+            engine_options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            engine_options["pool_pre_ping"] = True
         return {
             "ZLW": self,
             "SECRET_KEY": self.secret_key,

@@ -58,6 +58,7 @@ POLICY: dict[str, Rule] = {
     "depts.substitutes": Rule.SIGNED_IN,
     "registration.index": Rule.REGION_ADMIN,
     "registration.review": Rule.REGION_ADMIN,
+    "experts.index": Rule.SIGNED_IN,  # departments see the pool, region administrators keep it (experts/services.py)
     "audit.index": Rule.AUDITOR,
 }
 

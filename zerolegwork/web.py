@@ -29,6 +29,7 @@ VENDOR_FILES = {
 
 def init_app(app: Flask) -> None:
     from .depts.views import bp as depts_bp
+    from .experts.views import bp as experts_bp
     from .inbox.views import bp as inbox_bp
     from .notify.services import unread_count
     from .orgs.models import User
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(depts_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(experts_bp)
 
     login_manager.login_view = "orgs.login"
     login_manager.login_message = _l("Please sign in first.")
