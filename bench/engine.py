@@ -72,7 +72,7 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PROCESS = "joint_signoff"
 ANSWERS = {"decision": "approve", "opinion": "同意。材料齐全，符合规划要求。"}
 DEPARTMENTS = ["finance", "ndrc", "environment", "housing"]  # the order tasks are completed in
-USERNAMES = {code: username for code, _name, username, _display in demo.DEPARTMENTS}
+USERNAMES = {code: username for code, _type, username, _display in demo.CITY_DEPARTMENTS}
 GOAL_RATIO = 2.0
 GOAL_STATEMENTS = 10
 PEER_NOTE = "peer Flask + SpiffWorkflow platform on this kind of machine: 76 statements, ~50x the bare engine cycle"
@@ -224,7 +224,7 @@ def build_app(url: str) -> Flask:
     app = create_app(make_settings(url))
     with app.app_context():
         db.create_all()
-        if demo.db_has_users():
+        if db.session.scalar(select(User.id).limit(1)) is not None:
             raise SystemExit(f"{url}: the database already has users; give an empty scratch database")
         deploy_repository()
         demo.seed()

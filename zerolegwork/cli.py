@@ -16,6 +16,15 @@ def zlw() -> None:
     """Zero-Legwork platform commands."""
 
 
+def _add_domain_commands() -> None:
+    from .audit.cli import audit_group
+
+    zlw.add_command(audit_group)
+
+
+_add_domain_commands()
+
+
 @zlw.command("check-bpmn")
 @click.option("--bpmn-dir", default=None, help="Diagram folder (default: ZLW_BPMN_DIR).")
 @click.option("--forms-dir", default=None, help="Form folder (default: ZLW_FORMS_DIR).")
@@ -138,6 +147,7 @@ def relay_cmd(once: bool) -> None:
     import time
 
     from . import jobs
+    from .orgs.security import purge_rate_limits
     from .timers import sweep
 
     cfg = current_app.config["ZLW"]
@@ -147,6 +157,8 @@ def relay_cmd(once: bool) -> None:
         try:
             jobs.relay()
             sweep()
+            purge_rate_limits()
+            db.session.commit()
         except Exception as exc:  # keep relaying; the outbox keeps the jobs
             click.echo(f"relay: {exc}", err=True)
             db.session.rollback()

@@ -58,6 +58,12 @@ class Settings:
     session_idle_minutes: int = 30
     # Largest request body in bytes (uploads included).
     max_content_length: int = 50 * 1024 * 1024
+    # How many reverse proxies (nginx …) stand in front: their X-Forwarded-For gives the client's
+    # address for rate limits and the audit log. 0 = none (the embedded default).
+    trusted_proxies: int = 0
+    # Sign-in attempts allowed per client address per minute, and per user name per hour.
+    login_limit_per_ip: int = 10
+    login_limit_per_user: int = 20
     # werkzeug password hash method; scrypt (salted, slow) unless tests choose a cheaper one.
     password_hash_method: str = "scrypt"  # noqa: S105 - a method name, not a secret
     extra: dict[str, Any] = field(default_factory=dict)
@@ -81,6 +87,9 @@ class Settings:
             default_locale=_env("ZLW_DEFAULT_LOCALE", d.default_locale),
             session_idle_minutes=_int("ZLW_SESSION_IDLE_MINUTES", d.session_idle_minutes),
             max_content_length=_int("ZLW_MAX_CONTENT_LENGTH", d.max_content_length),
+            trusted_proxies=_int("ZLW_TRUSTED_PROXIES", d.trusted_proxies),
+            login_limit_per_ip=_int("ZLW_LOGIN_LIMIT_PER_IP", d.login_limit_per_ip),
+            login_limit_per_user=_int("ZLW_LOGIN_LIMIT_PER_USER", d.login_limit_per_user),
         )
 
     def check(self) -> None:
@@ -97,9 +106,8 @@ class Settings:
 
     def to_flask(self) -> dict[str, Any]:
         """Return the Flask config keys these settings imply."""
-        from datetime import timedelta
-
         import json
+        from datetime import timedelta
         from functools import partial
 
         # JSON columns keep Chinese as text (searchable, readable), not \u escapes

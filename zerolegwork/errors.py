@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from .audit import services as audit
 from .engine.errors import (
     ConcurrentUpdateError,
     EngineError,
@@ -16,7 +18,15 @@ from .engine.errors import (
     TaskNotReadyError,
 )
 from .extensions import db
+from .orgs.security import RateLimitedError
 from .projects.errors import ProjectNotFoundError, ProjectStateError
+
+
+def _record_refusal(reason: str) -> None:
+    """Keep one audit event for a refused request; drop the request's unfinished work."""
+    db.session.rollback()
+    audit.record_refused(request.path, reason)
+    db.session.commit()
 
 
 def message_for(exc: Exception) -> tuple[int, str]:
@@ -61,6 +71,8 @@ def init_app(app: Flask) -> None:
     def engine_error(exc: EngineError):  # type: ignore[no-untyped-def]
         if isinstance(exc, InstanceIncidentError):
             db.session.commit()  # keep the incident mark and its audit event
+        elif isinstance(exc, (TaskNotFoundError, NotAllowedToActError)):
+            _record_refusal(type(exc).__name__)
         else:
             db.session.rollback()
         return _respond(*message_for(exc))
@@ -68,11 +80,27 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ProjectNotFoundError)
     @app.errorhandler(ProjectStateError)
     def project_error(exc: Exception):  # type: ignore[no-untyped-def]
-        db.session.rollback()
+        if isinstance(exc, ProjectNotFoundError):
+            _record_refusal(type(exc).__name__)
+        else:
+            db.session.rollback()
         return _respond(*message_for(exc))
+
+    @app.errorhandler(RateLimitedError)
+    def rate_limited(exc: RateLimitedError):  # type: ignore[no-untyped-def]
+        db.session.commit()  # keep the counter and its audit event
+        response, status = _respond(
+            429, _("Too many attempts. Wait %(seconds)d seconds and try again.", seconds=exc.retry_after)
+        )
+        response = make_response(response, status)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        # anonymous 404s and unrouted URLs are noise (and a way to flood the table): not recorded
+        if exc.code == 403 or (exc.code == 404 and request.endpoint is not None and current_user.is_authenticated):
+            _record_refusal(str(exc.code))
         messages = {
             400: _("The request was not understood. Reload the page and try again."),
             403: _("You may not do this."),

@@ -60,6 +60,7 @@ POLICY: dict[str, Rule] = {
     "registration.review": Rule.REGION_ADMIN,
     "experts.index": Rule.SIGNED_IN,  # departments see the pool, region administrators keep it (experts/services.py)
     "audit.index": Rule.AUDITOR,
+    "audit.verify": Rule.AUDITOR,
 }
 
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {

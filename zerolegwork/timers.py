@@ -9,9 +9,11 @@ from datetime import datetime
 from flask import Flask
 
 from . import jobs
+from .audit import chain as audit_chain
 from .engine import runtime
 from .engine.errors import ConcurrentUpdateError
 from .extensions import db
+from .orgs.security import purge_rate_limits
 from .projects import services as projects
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ def sweep(now: datetime | None = None) -> int:
         except ConcurrentUpdateError:
             db.session.rollback()  # another sweep advanced it first
         jobs.dispatch_committed()
+    audit_chain.seal(wait=False)  # chain the events written since the last sweep; skip if another process seals
+    db.session.commit()
     return advanced
 
 
@@ -44,6 +48,8 @@ def start_background_sweeper(app: Flask, interval: float) -> threading.Event:
             with app.app_context():
                 try:
                     sweep()
+                    purge_rate_limits()
+                    db.session.commit()
                     if app.config["ZLW"].redis_url:
                         jobs.relay()
                     else:

@@ -28,6 +28,7 @@ VENDOR_FILES = {
 
 
 def init_app(app: Flask) -> None:
+    from .audit.views import bp as audit_bp
     from .depts.views import bp as depts_bp
     from .experts.views import bp as experts_bp
     from .inbox.views import bp as inbox_bp
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(depts_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(experts_bp)
+    app.register_blueprint(audit_bp)
 
     login_manager.login_view = "orgs.login"
     login_manager.login_message = _l("Please sign in first.")

@@ -9,8 +9,8 @@ from tests.engine.test_concurrency import deploy_probe
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
 from zerolegwork.engine.errors import InstanceIncidentError
-from zerolegwork.engine.routing import actor_for
 from zerolegwork.engine.models import HumanTask, ProcessInstance
+from zerolegwork.engine.routing import actor_for
 from zerolegwork.extensions import db
 
 

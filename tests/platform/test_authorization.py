@@ -97,8 +97,6 @@ def foreign(role: str, param: str, world: dict[str, Any]) -> Any:
     return None
 
 
-
-
 def test_every_route_has_a_policy_entry():
     from tests.conftest import make_settings
     from zerolegwork import create_app

@@ -31,7 +31,9 @@ def test_only_a_department_administrator_sees_the_page(client, login, people):
 def test_an_added_level_post_and_chain_step_route_the_next_signoff(client, login, people):
     login("finance_admin")
     assert client.post("/dept/level", data={"name": "局长"}).status_code == 303
-    level = db.session.scalars(select(MgmtLevel).where(MgmtLevel.org_id == finance_id(), MgmtLevel.name == "局长")).one()
+    level = db.session.scalars(
+        select(MgmtLevel).where(MgmtLevel.org_id == finance_id(), MgmtLevel.name == "局长")
+    ).one()
     assert level.rank == 4
     client.post("/dept/post", data={"name": "局长岗", "level_id": level.id})
     post = db.session.scalars(select(Post).where(Post.org_id == finance_id(), Post.name == "局长岗")).one()
@@ -82,7 +84,11 @@ def test_a_user_names_and_revokes_a_substitute(client, login, people):
     colleague = people["users"]["finance1"]
     resp = client.post(
         "/dept/substitutes",
-        data={"substitute_id": colleague.id, "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=2)).isoformat()},
+        data={
+            "substitute_id": colleague.id,
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=2)).isoformat(),
+        },
     )
     assert resp.status_code == 303
     row = db.session.scalars(select(Substitution)).one()
@@ -102,11 +108,28 @@ def test_bad_substitutions_are_refused(client, login, people):
     me = db.session.scalars(select(User).where(User.username == "finance_chief")).one()
     colleague = people["users"]["finance1"]
     cases = [
-        ({"substitute_id": outsider.id, "starts_on": today.isoformat(), "ends_on": today.isoformat()}, "请选择本单位的同事"),
+        (
+            {"substitute_id": outsider.id, "starts_on": today.isoformat(), "ends_on": today.isoformat()},
+            "请选择本单位的同事",
+        ),
         ({"substitute_id": me.id, "starts_on": today.isoformat(), "ends_on": today.isoformat()}, "请选择本单位的同事"),
         ({"substitute_id": colleague.id, "starts_on": "2026-13-01", "ends_on": today.isoformat()}, "YYYY-MM-DD"),
-        ({"substitute_id": colleague.id, "starts_on": today.isoformat(), "ends_on": (today - timedelta(days=1)).isoformat()}, "结束日期早于开始日期"),
-        ({"substitute_id": colleague.id, "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=400)).isoformat()}, "最长一年"),
+        (
+            {
+                "substitute_id": colleague.id,
+                "starts_on": today.isoformat(),
+                "ends_on": (today - timedelta(days=1)).isoformat(),
+            },
+            "结束日期早于开始日期",
+        ),
+        (
+            {
+                "substitute_id": colleague.id,
+                "starts_on": today.isoformat(),
+                "ends_on": (today + timedelta(days=400)).isoformat(),
+            },
+            "最长一年",
+        ),
     ]
     for data, message in cases:
         resp = client.post("/dept/substitutes", data=data)

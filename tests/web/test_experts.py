@@ -24,7 +24,13 @@ def test_units_do_not_see_the_pool(client, login, people):
 
 def test_a_region_administrator_adds_and_a_handler_cannot(client, login, people):
     region = db.session.scalars(select(Region.id).where(Region.name == "市本级")).one()
-    form = {"name": "孙丽", "specialties": "水利，给排水", "employer": "包头市水务局设计院", "region_id": region, "available": "1"}
+    form = {
+        "name": "孙丽",
+        "specialties": "水利，给排水",
+        "employer": "包头市水务局设计院",
+        "region_id": region,
+        "available": "1",
+    }
     login("finance1")
     assert client.post("/experts/", data=form).status_code == 404
     login("admin")

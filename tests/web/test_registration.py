@@ -84,7 +84,11 @@ def test_a_rejection_needs_a_reason_and_keeps_the_account_closed(client, login, 
 
 
 def test_an_agency_registers_with_service_types_and_qualifications(client, people):
-    form = unit_form(org_name="内蒙古某工程咨询有限公司", username="zixun_agency", qualifications="工程咨询单位甲级资信 证书号 甲142020010001")
+    form = unit_form(
+        org_name="内蒙古某工程咨询有限公司",
+        username="zixun_agency",
+        qualifications="工程咨询单位甲级资信 证书号 甲142020010001",
+    )
     resp = client.post("/register/agency", data={**form, "service_types": ["consulting", "cost_audit"]})
     assert resp.status_code == 200
     org = db.session.scalars(select(Organisation).where(Organisation.kind == "agency")).one()
@@ -129,3 +133,11 @@ def test_an_agency_without_service_types_is_refused(client, people):
 def test_only_region_administrators_see_registrations(client, login, people):
     login("finance1")
     assert client.get("/registrations/").status_code == 404
+
+
+def test_registration_is_rate_limited_per_address(client, people):
+    for i in range(5):
+        client.post("/register/unit", data=unit_form(username=f"user_{i}x", org_name=""))
+    resp = client.post("/register/unit", data=unit_form())
+    assert resp.status_code == 429 and "次数过多" in resp.get_data(as_text=True)
+    assert resp.headers["Retry-After"]

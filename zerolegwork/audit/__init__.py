@@ -1,0 +1,1 @@
+"""Audit: append-only events, the hash chain over them, and the auditors' page."""

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, null, select, union_all
 
 from ..extensions import db
 from ..orgs.models import ChainStep, Organisation, PostMember, Substitution, User
@@ -45,25 +45,33 @@ def today_local(now: datetime | None = None) -> date:
     return (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()
 
 
+# own posts (absent = NULL) and posts of people the user substitutes for on a date; built once
+_ACTOR_POSTS: Any = union_all(
+    select(PostMember.post_id, null().label("absent")).where(PostMember.user_id == bindparam("b_user")),
+    select(PostMember.post_id, Substitution.user_id)
+    .join(Substitution, Substitution.user_id == PostMember.user_id)
+    .where(
+        Substitution.substitute_id == bindparam("b_user"),
+        Substitution.revoked_at.is_(None),
+        Substitution.starts_on <= bindparam("b_on"),
+        Substitution.ends_on >= bindparam("b_on"),
+    ),
+)
+
+
 def actor_for(user: User, on: date | None = None) -> Actor:
-    """Build the Actor for a user: own posts plus posts of people they substitute for on `on`."""
-    on = on or today_local()
-    own = frozenset(db.session.scalars(select(PostMember.post_id).where(PostMember.user_id == user.id)))
+    """Build the Actor for a user: own posts plus posts of people they substitute for on `on` (one query)."""
+    rows = db.session.connection().execute(_ACTOR_POSTS, {"b_user": user.id, "b_on": on or today_local()}).all()
+    own: set[int] = set()
     covering: dict[int, int] = {}
-    rows = db.session.execute(
-        select(PostMember.post_id, Substitution.user_id)
-        .join(Substitution, Substitution.user_id == PostMember.user_id)
-        .where(
-            Substitution.substitute_id == user.id,
-            Substitution.revoked_at.is_(None),
-            Substitution.starts_on <= on,
-            Substitution.ends_on >= on,
-        )
-    ).all()
     for post_id, absent_id in rows:
-        if post_id not in own:
+        if absent_id is None:
+            own.add(post_id)
+        else:
             covering.setdefault(post_id, absent_id)
-    return Actor(user.id, user.display_name, user.org.code, user.org.name, own, covering)
+    for post_id in own:
+        covering.pop(post_id, None)
+    return Actor(user.id, user.display_name, user.org.code, user.org.name, frozenset(own), covering)
 
 
 def org_for_task(lane: str, data: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Organisations and accounts: create, authenticate."""
+"""Organisations and accounts: create them (signing in is in security.py)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,12 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
-from ..audit import services as audit
 from ..db import utcnow
 from ..extensions import db
 from .models import Organisation, OrgLevel, Region, User
 from .reference import CITY, DISTRICTS
-
-# A valid hash for a throwaway password, compared against when the user does not exist so
-# that a wrong user name costs the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
 
 def ensure_regions() -> dict[str, Region]:
@@ -70,20 +65,6 @@ def create_user(
 def hash_password(password: str) -> str:
     """Salted slow hash (scrypt by default; tests choose a cheaper method)."""
     return generate_password_hash(password, method=current_app.config["ZLW"].password_hash_method)
-
-
-def authenticate(username: str, password: str) -> User | None:
-    """Return the active user whose password matches, else None; audit the attempt."""
-    user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        audit.record("auth.login_failed", "user", username[:64])
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        audit.record("auth.login_failed", "user", user.id, user.id)
-        return None
-    audit.record("auth.login", "user", user.id, user.id)
-    return user
 
 
 def org_by_code(code: str) -> Organisation | None:

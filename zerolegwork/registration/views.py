@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..orgs.models import OrgKind, OrgState
-from ..orgs.security import RateLimitedError, rate_limit
+from ..orgs.security import rate_limit
 from . import services
 
 bp = Blueprint("registration", __name__, template_folder="templates")
@@ -26,12 +26,9 @@ def register(kind: str):  # type: ignore[no-untyped-def]
         abort(404)
     errors: dict[str, str] = {}
     if request.method == "POST":
+        rate_limit(f"register:{request.remote_addr}", REGISTRATIONS_PER_HOUR, 3600)  # 429 via errors.py
         try:
-            rate_limit(f"register:{request.remote_addr}", REGISTRATIONS_PER_HOUR, 3600)
             services.register(kind, request.form, request.form.getlist("service_types"))
-        except RateLimitedError:
-            db.session.commit()  # keep the counter
-            abort(429)
         except services.RegistrationError as exc:
             db.session.commit()  # keep the rate-limit counter; nothing else was written
             errors = exc.errors

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 07:37:15.611811
+Create Date: 2026-11-26 07:54:59.188779
 
 """
 from alembic import op
@@ -62,6 +62,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_process_definition_process_id'), ['process_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_definition_sha256'), ['sha256'], unique=False)
 
+    op.create_table('rate_limit_counter',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('window_start', sa.DateTime(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_limit_counter'))
+    )
     op.create_table('region',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=12), nullable=False),
@@ -154,16 +160,23 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('on_behalf_of_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('object_type', sa.String(length=40), nullable=False),
     sa.Column('object_id', sa.String(length=64), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.Column('address', sa.String(length=64), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=True),
+    sa.Column('prev_hash', sa.String(length=64), nullable=True),
+    sa.Column('hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_audit_event_actor_id_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
+    sa.ForeignKeyConstraint(['on_behalf_of_id'], ['user.id'], name=op.f('fk_audit_event_on_behalf_of_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event')),
+    sa.UniqueConstraint('seq', name=op.f('uq_audit_event_seq'))
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_event_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_object_id'), ['object_id'], unique=False)
 
@@ -317,6 +330,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_project_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('project_share',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('shared_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_share_project_id_project')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_project_share_region_id_region')),
+    sa.ForeignKeyConstraint(['shared_by_id'], ['user.id'], name=op.f('fk_project_share_shared_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_share')),
+    sa.UniqueConstraint('project_id', 'region_id', name=op.f('uq_project_share_project_id_region_id'))
+    )
+    with op.batch_alter_table('project_share', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_share_project_id'), ['project_id'], unique=False)
+
     op.create_table('task_step',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('human_task_id', sa.Integer(), nullable=False),
@@ -346,6 +374,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_task_step_human_task_id'))
 
     op.drop_table('task_step')
+    with op.batch_alter_table('project_share', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_share_project_id'))
+
+    op.drop_table('project_share')
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_unit_id'))
         batch_op.drop_index(batch_op.f('ix_project_region_id'))
@@ -388,6 +420,7 @@ def downgrade():
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_object_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_event_actor_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
@@ -408,6 +441,7 @@ def downgrade():
 
     op.drop_table('organisation')
     op.drop_table('region')
+    op.drop_table('rate_limit_counter')
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_definition_sha256'))
         batch_op.drop_index(batch_op.f('ix_process_definition_process_id'))

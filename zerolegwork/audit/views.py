@@ -1,0 +1,54 @@
+"""The audit log for auditors: filter, page through, check the chain."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from . import services
+
+bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
+PER_PAGE = 50
+
+
+def _auditors_only() -> None:
+    # like any object a user may not see: not found, rather than a hint that the page exists
+    if not current_user.is_auditor:
+        abort(404)
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    _auditors_only()
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        page = 1
+    filters = services.EventFilter.from_args(request.args)
+    found = services.browse(filters, page, PER_PAGE)
+    return render_template(
+        "audit/index.html",
+        rows=found.rows,
+        total=found.total,
+        status=found.status,
+        filters=filters,
+        actions=services.ACTIONS,
+        page=page,
+        per_page=PER_PAGE,
+    )
+
+
+@bp.route("/verify", methods=["POST"])
+@login_required
+def verify():  # type: ignore[no-untyped-def]
+    _auditors_only()
+    report = services.check_chain(current_user.id)
+    db.session.commit()
+    if report.ok:
+        flash(_("The audit chain is intact: %(count)d events checked.", count=report.checked), "success")
+    else:
+        flash(_("The audit chain is broken at event no. %(id)d.", id=report.bad_id), "danger")
+    return redirect(url_for("audit.index"))
