@@ -50,3 +50,16 @@ def empty_log(request: pytest.FixtureRequest) -> None:
             db.session.execute(AuditEvent.__table__.delete())
             db.session.commit()
             return
+
+
+@pytest.fixture
+def people(people):
+    """The demo people, without the seed's own audit events (org.create, user.create): not under test here."""
+    from sqlalchemy import delete
+
+    from zerolegwork.audit.models import AuditEvent
+    from zerolegwork.extensions import db
+
+    db.session.execute(delete(AuditEvent))
+    db.session.commit()
+    return people

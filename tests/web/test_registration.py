@@ -53,7 +53,8 @@ def test_a_unit_registers_is_approved_by_its_district_and_signs_in(client, login
     assert resp.status_code == 200 and "注册申请已提交" in resp.get_data(as_text=True)
     org = db.session.scalars(select(Organisation).where(Organisation.name.like("%东河区城市管理%"))).one()
     assert org.state == "pending"
-    assert client.post("/login", data={"username": "donghe_unit", "password": PASSWORD}).status_code != 302
+    resp = client.post("/login", data={"username": "donghe_unit", "password": PASSWORD})
+    assert resp.status_code == 403 and "正在等待地区管理员审核" in resp.get_data(as_text=True)
     login("admin")  # the city's administrator does not review a district's registration
     assert "东河区城市管理" not in client.get("/registrations/").get_data(as_text=True)
     assert client.post(f"/registrations/{org.id}", data={"decision": "approve"}).status_code == 404
@@ -80,7 +81,10 @@ def test_a_rejection_needs_a_reason_and_keeps_the_account_closed(client, login, 
     db.session.refresh(org)
     assert org.state == "rejected" and org.review_note == "营业执照与名称不符"
     client.post("/logout")
-    assert client.post("/login", data={"username": "donghe_unit", "password": PASSWORD}).status_code != 302
+    resp = client.post("/login", data={"username": "donghe_unit", "password": PASSWORD})
+    assert resp.status_code == 403 and "营业执照与名称不符" in resp.get_data(as_text=True)
+    wrong = client.post("/login", data={"username": "donghe_unit", "password": "Wrong-Password-2026"})
+    assert wrong.status_code == 401 and "营业执照" not in wrong.get_data(as_text=True)
 
 
 def test_an_agency_registers_with_service_types_and_qualifications(client, people):

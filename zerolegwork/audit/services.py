@@ -41,6 +41,8 @@ ACTIONS: dict[str, Any] = {
     "org.reject": _l("Registration rejected"),
     "audit.verify": _l("Audit chain checked"),
     "task.level": _l("Signed at a level"),
+    "org.create": _l("Organisation created"),
+    "user.create": _l("Account created"),
     "auth.rate_limited": _l("Rate limited"),
     "auth.password_changed": _l("Changed the password"),
     "auth.totp_enrolled": _l("Set up a one-time code"),

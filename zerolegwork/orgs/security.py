@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..audit import services as audit
 from ..db import UTCDateTime, is_postgres, utcnow
 from ..extensions import db
-from .models import Organisation, User
+from .models import Organisation, OrgState, User
 from .services import hash_password
 from .totp import new_totp_secret, totp_code, totp_uri, verify_totp
 
@@ -46,6 +46,15 @@ class SecurityError(Exception):
 
 class LoginFailedError(SecurityError):
     """Wrong user name or password, or the account may not sign in (one message for all)."""
+
+
+class RegistrationPendingError(LoginFailedError):
+    """The password is right but the organisation's registration is not approved (yet)."""
+
+    def __init__(self, state: str, note: str | None) -> None:
+        super().__init__(state)
+        self.state = state
+        self.note = note
 
 
 class WrongCodeError(SecurityError):
@@ -266,6 +275,8 @@ def sign_in(username: str, password: str, address: str | None) -> SignIn:
         raise LoginFailedError
     if not user.is_active:
         audit.record("auth.login_failed", "user", user.id, user.id, reason="inactive")
+        if user.active and user.org.state in (OrgState.PENDING, OrgState.REJECTED):
+            raise RegistrationPendingError(user.org.state, user.org.review_note)
         raise LoginFailedError
     if needs_second_factor(user):
         return SignIn(user, "totp" if user.totp_secret else "totp_setup")

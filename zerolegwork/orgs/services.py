@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from ..audit import services as audit
 from ..db import utcnow
 from ..extensions import db
 from .models import Organisation, OrgLevel, Region, User
@@ -40,6 +41,7 @@ def create_org(code: str, name: str, kind: str, region: Region, **fields: Any) -
     org = Organisation(code=code, name=name, kind=kind, region_id=region.id, region=region, **fields)
     db.session.add(org)
     db.session.flush()
+    audit.record("org.create", "organisation", org.id, None, after={"code": code, "name": name, "kind": kind})
     return org
 
 
@@ -59,6 +61,7 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
+    audit.record("user.create", "user", user.id, None, after={"username": username, "org": org.code, **flags})
     return user
 
 

@@ -20,6 +20,7 @@ from .security import (
     LoginFailedError,
     PasswordPolicyError,
     RateLimitedError,
+    RegistrationPendingError,
     SecurityError,
     WrongCodeError,
     WrongPasswordError,
@@ -50,6 +51,10 @@ def _message(exc: SecurityError) -> tuple[str, int]:
         return _("Wrong verification code."), 401
     if isinstance(exc, WrongPasswordError):
         return _("The current password is wrong."), 400
+    if isinstance(exc, RegistrationPendingError):
+        if exc.state == "rejected":
+            return _("Your registration was not approved: %(note)s", note=exc.note or ""), 403
+        return _("Your registration is waiting for the region administrator's review."), 403
     if isinstance(exc, PasswordPolicyError):
         return _("The new password does not meet the rules:"), 400
     return _("Wrong user name or password."), 401

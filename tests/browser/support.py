@@ -1,0 +1,205 @@
+"""Shared pieces for browser tests: a `flask zlw serve` on a free port, Debian's Chromium, sessions.
+
+Nothing here is a pytest fixture: a test module wraps `running_server()` and `launched_chromium()` in
+its own module-scoped fixtures, so modules do not depend on each other's fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import service_missing
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+STARTUP_TIMEOUT = 60.0
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 375, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def require_browser() -> None:
+    """Skip (or fail under ZLW_REQUIRE_SERVICES=1) when Chromium or Playwright for Python is missing."""
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium at " + CHROMIUM, "the file does not exist")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        service_missing("Playwright for Python", exc)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(no server log: {exc})"
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def running_server(prefix: str = "zlw-browser-") -> Iterator[str]:
+    """`flask zlw serve` on a free port with a fresh SQLite database and demo data; yields the base URL."""
+    import pytest
+
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp / "server.log"
+    env = {
+        **os.environ,
+        "ZLW_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
+        "ZLW_ENV": "development",
+        "ZLW_REDIS_URL": "",
+        # every user signs in from 127.0.0.1 here, many times a minute
+        "ZLW_LOGIN_LIMIT_PER_IP": "1000",
+        "PYTHONUNBUFFERED": "1",
+    }
+    flask = Path(sys.executable).with_name("flask")
+    cmd = [str(flask), "--app", "wsgi", "zlw", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _healthy(base):
+            if proc.poll() is not None:
+                pytest.fail(f"the server exited with {proc.returncode}; log tail:\n{_tail(log_path)}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer /healthz in {STARTUP_TIMEOUT:.0f} s:\n{_tail(log_path)}")
+            time.sleep(0.2)  # polling for start-up, not waiting on the page
+        yield base
+    finally:
+        _stop(proc)
+        if os.environ.get("ZLW_KEEP_BROWSER_TMP") != "1":
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """One headless Chromium (Debian's build, never a downloaded one)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Session:
+    """One browser context (so one server session): its page, the dialogs accepted, the problems seen."""
+
+    context: Any
+    page: Any
+    base: str
+    dialogs: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def open_session(browser: Any, base: str, **options: Any) -> Session:
+    """A fresh Chinese-locale context that accepts every confirm() and records console errors and 5xx."""
+    context = browser.new_context(base_url=base, locale="zh-CN", **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    session = Session(context, page, base)
+
+    def on_dialog(dialog: Any) -> None:
+        session.dialogs.append(dialog.message)
+        dialog.accept()
+
+    def on_console(message: Any) -> None:
+        # A failed load is reported with its address and status by on_response; the console line has none.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            session.problems.append(f"console: {message.text}")
+
+    def on_response(response: Any) -> None:
+        if response.status >= 500:
+            session.problems.append(f"{response.status} {response.request.method} {response.url}")
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: session.problems.append(f"page error: {exc}"))
+    page.on("response", on_response)
+    return session
+
+
+def fill_login(session: Session, username: str, password: str) -> None:
+    """Open /login and submit the user name and password (the outcome is for the caller to check)."""
+    page = session.page
+    page.goto("/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+
+
+def sign_in(session: Session, username: str, password: str) -> None:
+    """Sign in and wait for the inbox."""
+    from playwright.sync_api import expect
+
+    fill_login(session, username, password)
+    expect(session.page).to_have_url(session.base + "/")
+    expect(session.page.get_by_test_id("whoami")).to_have_count(1)
+
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def scroll_width(page: Any) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth"))
