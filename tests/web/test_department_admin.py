@@ -136,3 +136,29 @@ def test_bad_substitutions_are_refused(client, login, people):
         assert resp.status_code == 422, data
         assert message in resp.get_data(as_text=True), data
     assert db.session.scalars(select(Substitution)).all() == []
+
+
+def test_an_administrator_adds_a_person_and_disables_one(client, login, people):
+    login("finance_admin")
+    resp = client.post(
+        "/dept/person", data={"username": "finance_new", "display_name": "新同事", "password": "Caizheng-Ju-2026"}
+    )
+    assert resp.status_code == 303
+    new = db.session.scalars(select(User).where(User.username == "finance_new")).one()
+    assert new.org_id == finance_id()
+    resp = client.post(
+        "/dept/person",
+        data={"username": "finance_weak", "display_name": "弱密码", "password": "123"},
+        follow_redirects=True,
+    )
+    assert "12" in resp.get_data(as_text=True)
+    assert db.session.scalars(select(User).where(User.username == "finance_weak")).first() is None
+    outsider = people["users"]["ndrc1"]
+    resp = client.post("/dept/disable", data={"user_id": outsider.id}, follow_redirects=True)
+    assert "请从列出的选项中选择一项" in resp.get_data(as_text=True)
+    client.post("/dept/disable", data={"user_id": new.id})
+    db.session.refresh(new)
+    assert new.active is False
+    admin = db.session.scalars(select(User).where(User.username == "finance_admin")).one()
+    resp = client.post("/dept/disable", data={"user_id": admin.id}, follow_redirects=True)
+    assert "不能停用自己的账户" in resp.get_data(as_text=True)

@@ -48,6 +48,10 @@ def change(what: str):  # type: ignore[no-untyped-def]
             structure.admin_add_post(org, form.get("name", ""), _int("level_id") or 0, _int("unit_id"), current_user.id)
         elif what in ("assign", "unassign"):
             structure.admin_assign(org, _int("post_id") or 0, _int("user_id") or 0, current_user.id, what == "unassign")
+        elif what == "person":
+            structure.admin_add_person(org, request.form.to_dict(), current_user)
+        elif what == "disable":
+            structure.admin_disable_person(org, _int("user_id") or 0, current_user)
         elif what == "chain":
             ids = [int(v) for v in form.getlist("post_id") if v.isdigit()]
             structure.admin_set_chain(org, form.get("mode", ""), ids, current_user.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
@@ -174,6 +176,39 @@ def overview(org: Organisation) -> dict[str, object]:
         ),
         "posts": list(db.session.scalars(select(Post).where(Post.org_id == org.id).order_by(Post.id))),
         "members": members,
-        "people": list(db.session.scalars(select(User).where(User.org_id == org.id).order_by(User.username))),
+        "people": list(
+            db.session.scalars(select(User).where(User.org_id == org.id, User.active.is_(True)).order_by(User.username))
+        ),
         "chains": {mode.value: chain(org, mode) for mode in ApprovalMode},
     }
+
+
+def admin_add_person(org: Organisation, form: dict[str, str], actor: User) -> User:
+    """Create an account in the administrator's own department (policy-checked password; flush only)."""
+    from .security import check_password
+    from .services import create_user
+
+    username = (form.get("username") or "").strip()
+    display = _name(form.get("display_name", ""))
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{3,31}", username):
+        raise StructureError(_("4-32 letters, digits, dots, dashes or underscores, starting with a letter."))
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise StructureError(_("This user name is taken."))
+    problems = check_password(form.get("password", ""), username)
+    if problems:
+        raise StructureError(" ".join(problems))
+    user = create_user(username, display, form["password"], org)
+    audit.record("user.add", "user", user.id, actor.id, after={"username": username, "org": org.code})
+    return user
+
+
+def admin_disable_person(org: Organisation, user_id: int, actor: User) -> None:
+    """Disable an account of the administrator's own department; its sessions end at once (flush only)."""
+    from .security import disable_user
+
+    user = db.session.get(User, user_id)
+    if user is None or user.org_id != org.id:
+        raise StructureError(_("Choose one of the listed options."))
+    if user.id == actor.id:
+        raise StructureError(_("You cannot disable your own account."))
+    disable_user(user, actor)
