@@ -114,3 +114,11 @@ def init_app(app: Flask) -> None:
     def healthz():  # type: ignore[no-untyped-def]
         db.session.execute(db.text("SELECT 1"))
         return {"ok": True}
+
+
+def page_arg(limit: int = 100_000) -> int:
+    """The `page` query argument as a page number from 1 to `limit` (anything else reads as 1)."""
+    try:
+        return max(1, min(int(request.args.get("page", 1)), limit))
+    except ValueError:
+        return 1

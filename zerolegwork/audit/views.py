@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..web import page_arg
 from . import services
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
@@ -23,10 +24,7 @@ def _auditors_only() -> None:
 @login_required
 def index():  # type: ignore[no-untyped-def]
     _auditors_only()
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        page = 1
+    page = page_arg()
     filters = services.EventFilter.from_args(request.args)
     found = services.browse(filters, page, PER_PAGE)
     return render_template(

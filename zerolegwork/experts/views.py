@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..registration.services import regions
+from ..web import page_arg
 from . import services
 
 bp = Blueprint("experts", __name__, url_prefix="/experts", template_folder="templates")
@@ -39,10 +40,7 @@ def index():  # type: ignore[no-untyped-def]
     text = request.args.get("q", "")[:50]
     region_id = request.args.get("region_id", "")
     available = request.args.get("available") == "1"
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        page = 1
+    page = page_arg()
     rows, total = services.search(current_user, text, int(region_id) if region_id.isdigit() else None, available, page)
     return (
         render_template(

@@ -8,24 +8,18 @@ from flask_login import current_user, login_required
 
 from ..engine.forms import FormValidationError
 from ..extensions import db
+from ..web import page_arg
 from . import services
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
 
 
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
     done = request.args.get("view") == "done"
-    rows, total = services.inbox(current_user, page=_page(), done=done)
-    return render_template("inbox/index.html", rows=rows, total=total, page=_page(), per_page=20, done=done)
+    rows, total = services.inbox(current_user, page=page_arg(), done=done)
+    return render_template("inbox/index.html", rows=rows, total=total, page=page_arg(), per_page=20, done=done)
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..engine import runtime
 from ..extensions import db
+from ..web import page_arg
 from . import services
 
 bp = Blueprint("projects", __name__, url_prefix="/projects", template_folder="templates")
@@ -16,10 +17,7 @@ bp = Blueprint("projects", __name__, url_prefix="/projects", template_folder="te
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        page = 1
+    page = page_arg()
     rows, total = services.visible_projects(current_user, page=page)
     return render_template("projects/index.html", rows=rows, total=total, page=page, per_page=20)
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..orgs.models import OrgKind, OrgState
 from ..orgs.security import rate_limit
+from ..web import page_arg
 from . import services
 
 bp = Blueprint("registration", __name__, template_folder="templates")
@@ -56,10 +57,7 @@ def index():  # type: ignore[no-untyped-def]
     state = request.args.get("state", OrgState.PENDING)
     if state not in set(OrgState):
         state = OrgState.PENDING
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        page = 1
+    page = page_arg()
     rows, total = services.reviewable(current_user, state, page)
     return render_template(
         "registration/index.html",
