@@ -53,6 +53,7 @@ POLICY: dict[str, Rule] = {
     "projects.index": Rule.SIGNED_IN,
     "projects.detail": Rule.SIGNED_IN,
     "projects.submit": Rule.SIGNED_IN,
+    "projects.share": Rule.SIGNED_IN,  # city-level departments only, checked in projects/services.py
     "depts.index": Rule.DEPT_ADMIN,
     "depts.change": Rule.DEPT_ADMIN,
     "depts.substitutes": Rule.SIGNED_IN,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from tests.helpers import ready_tasks
 from zerolegwork.extensions import db
 from zerolegwork.projects.models import ProjectState
@@ -99,3 +101,20 @@ def test_a_post_without_csrf_token_is_refused_in_chinese(tmp_path):
     resp = client.post("/login", data={"username": "unit1", "password": "x"})
     assert resp.status_code == 400
     assert "表单已过期" in resp.get_data(as_text=True)
+
+
+def test_the_city_shares_a_project_with_a_district_whose_departments_then_see_it(client, login, people):
+    from zerolegwork.orgs.models import Region
+
+    kun_project = people["projects"][0]  # in 昆区
+    donghe = db.session.scalars(select(Region.id).where(Region.name == "东河区")).one()
+    login("finance1_150202")
+    assert client.get(f"/projects/{kun_project.id}").status_code == 404
+    assert client.post(f"/projects/{kun_project.id}/share", data={"region_id": donghe}).status_code == 404
+    login("finance1")
+    assert client.post(f"/projects/{kun_project.id}/share", data={"region_id": donghe}).status_code == 302
+    assert "东河区" in client.get(f"/projects/{kun_project.id}").get_data(as_text=True)
+    login("finance1_150202")
+    assert client.get(f"/projects/{kun_project.id}").status_code == 200
+    login("finance1_150204")  # 青山区 still does not see it
+    assert client.get(f"/projects/{kun_project.id}").status_code == 404

@@ -44,6 +44,7 @@ ACTIONS: dict[str, Any] = {
     "org.create": _l("Organisation created"),
     "user.create": _l("Account created"),
     "user.add": _l("Person added by the department"),
+    "project.share": _l("Project shared with a district"),
     "auth.rate_limited": _l("Rate limited"),
     "auth.password_changed": _l("Changed the password"),
     "auth.totp_enrolled": _l("Set up a one-time code"),

@@ -102,3 +102,45 @@ def follow_outcome(project_id: int | None, data: dict[str, Any], previous: dict[
     ).rowcount
     if changed:
         audit.record("project.state", "project", project_id, None, before=previous.get("project_state"), after=state)
+
+
+def may_share(user: User) -> bool:
+    """City-level departments share projects with districts."""
+    from ..orgs.models import OrgKind, OrgLevel
+
+    return user.org.kind == OrgKind.DEPARTMENT and user.org.region.level == OrgLevel.CITY
+
+
+def share_with_district(user: User, project_id: int, region_id: int) -> None:
+    """Let a district's departments see a project of the city (flush only); idempotent."""
+    from ..orgs.models import OrgLevel, Region
+    from .models import ProjectShare
+
+    project = get_visible_project(user, project_id)
+    region = db.session.get(Region, region_id)
+    if not may_share(user) or region is None or region.level != OrgLevel.DISTRICT:
+        raise ProjectNotFoundError(str(project_id))
+    if region.id == project.region_id:
+        return
+    exists_ = db.session.scalar(
+        select(ProjectShare.id).where(ProjectShare.project_id == project.id, ProjectShare.region_id == region.id)
+    )
+    if exists_ is None:
+        db.session.add(ProjectShare(project_id=project.id, region_id=region.id, shared_by_id=user.id))
+        db.session.flush()
+        audit.record("project.share", "project", project.id, user.id, after={"region": region.name})
+
+
+def shares_of(project_id: int) -> list[str]:
+    """Names of the districts a project is shared with."""
+    from ..orgs.models import Region
+    from .models import ProjectShare
+
+    return list(
+        db.session.scalars(
+            select(Region.name)
+            .join(ProjectShare, ProjectShare.region_id == Region.id)
+            .where(ProjectShare.project_id == project_id)
+            .order_by(Region.sort_order)
+        )
+    )
