@@ -114,7 +114,13 @@ def running_server(prefix: str = "zlw-browser-") -> Iterator[str]:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not _healthy(base):
             if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}; log tail:\n{_tail(log_path)}")
+                hint = ""
+                if "Ignoring a call to 'app.run()'" in _tail(log_path):
+                    hint = (
+                        "\n`flask zlw serve` returned without serving: under the flask CLI app.run() is a no-op "
+                        "(FLASK_RUN_FROM_CLI=true); the serve command must start the server another way."
+                    )
+                pytest.fail(f"the server exited with {proc.returncode}{hint}; log tail:\n{_tail(log_path)}")
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not answer /healthz in {STARTUP_TIMEOUT:.0f} s:\n{_tail(log_path)}")
             time.sleep(0.2)  # polling for start-up, not waiting on the page
@@ -140,17 +146,23 @@ def launched_chromium() -> Iterator[Any]:
 
 @dataclass
 class Session:
-    """One browser context (so one server session): its page, the dialogs accepted, the problems seen."""
+    """One browser context (so one server session): its page, the dialogs accepted, the problems seen.
+
+    `problems`: console errors, page errors and 5xx responses. `console_errors`: the same, stricter on
+    responses: any status from 400 up except 422 (a form coming back with its errors) and /favicon.ico.
+    """
 
     context: Any
     page: Any
     base: str
     dialogs: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
 
 
 def open_session(browser: Any, base: str, **options: Any) -> Session:
-    """A fresh Chinese-locale context that accepts every confirm() and records console errors and 5xx."""
+    """A fresh Chinese-locale context that accepts every confirm() and records console errors and failed
+    responses (see `Session`)."""
     context = browser.new_context(base_url=base, locale="zh-CN", **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -164,14 +176,22 @@ def open_session(browser: Any, base: str, **options: Any) -> Session:
         # A failed load is reported with its address and status by on_response; the console line has none.
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             session.problems.append(f"console: {message.text}")
+            session.console_errors.append(f"console: {message.text}")
+
+    def on_page_error(exc: Any) -> None:
+        session.problems.append(f"page error: {exc}")
+        session.console_errors.append(f"page error: {exc}")
 
     def on_response(response: Any) -> None:
+        failed = f"{response.status} {response.request.method} {response.url}"
         if response.status >= 500:
-            session.problems.append(f"{response.status} {response.request.method} {response.url}")
+            session.problems.append(failed)
+        if response.status >= 400 and response.status != 422 and not response.url.endswith("/favicon.ico"):
+            session.console_errors.append(failed)
 
     page.on("dialog", on_dialog)
     page.on("console", on_console)
-    page.on("pageerror", lambda exc: session.problems.append(f"page error: {exc}"))
+    page.on("pageerror", on_page_error)
     page.on("response", on_response)
     return session
 

@@ -8,179 +8,54 @@ Screenshots land in test-artifacts/browser/ for a human to look at.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import service_missing
+from tests.browser import support
+from tests.browser.support import (
+    DESKTOP,
+    PHONE,
+    Session,
+    launched_chromium,
+    open_session,
+    require_browser,
+    running_server,
+    shot,
+)
 from zerolegwork.demo import DEMO_PASSWORD, PROJECTS
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
-STARTUP_TIMEOUT = 60.0
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DEPARTMENT_USERS = [("finance1", "finance"), ("ndrc1", "ndrc"), ("env1", "environment"), ("housing1", "housing")]
 FLASH_TASK_DONE = "已提交，已流转到下一环节"
 FLASH_SUBMITTED = "已提交各部门并联会签"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError as exc:
-        return f"(no server log: {exc})"
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """`flask zlw serve` on a free port with a fresh SQLite database; yields the base URL."""
-    if not Path(CHROMIUM).exists():
-        service_missing("Chromium at " + CHROMIUM, "the file does not exist")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError as exc:
-        service_missing("Playwright for Python", exc)
-    tmp = Path(tempfile.mkdtemp(prefix="zlw-browser-"))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = tmp / "server.log"
-    env = {
-        **os.environ,
-        "ZLW_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
-        "ZLW_ENV": "development",
-        "ZLW_REDIS_URL": "",
-        # every user signs in from 127.0.0.1 here, many times a minute
-        "ZLW_LOGIN_LIMIT_PER_IP": "1000",
-        "PYTHONUNBUFFERED": "1",
-    }
-    flask = Path(sys.executable).with_name("flask")
-    cmd = [str(flask), "--app", "wsgi", "zlw", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _healthy(base):
-            if proc.poll() is not None:
-                hint = ""
-                if "Ignoring a call to 'app.run()'" in _tail(log_path):
-                    hint = (
-                        "\n`flask zlw serve` returned without serving: under the flask CLI app.run() is a no-op "
-                        "(FLASK_RUN_FROM_CLI=true); the serve command must start the server another way."
-                    )
-                pytest.fail(f"the server exited with {proc.returncode}{hint}; log tail:\n{_tail(log_path)}")
-            if time.monotonic() > deadline:
-                waited = f"{STARTUP_TIMEOUT:.0f} s"
-                pytest.fail(f"the server did not answer /healthz in {waited}; log tail:\n{_tail(log_path)}")
-            time.sleep(0.2)
+    require_browser()
+    with running_server() as base:
         yield base
-    finally:
-        _stop(proc)
-        if os.environ.get("ZLW_KEEP_BROWSER_TMP") != "1":
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def chromium(server: str) -> Iterator[Any]:
-    """One headless Chromium for the module (Debian's build, never a downloaded one)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@dataclass
-class Session:
-    """A browser context signed in as one user, with the page, the dialogs seen and the console errors."""
-
-    context: Any
-    page: Any
-    dialogs: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
+    with launched_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def sign_in(server: str, chromium: Any) -> Iterator[Callable[..., Session]]:
     """sign_in(username, **context_options): a fresh browser context (so a fresh session) per user."""
-    from playwright.sync_api import expect
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     opened: list[Session] = []
 
     def do(username: str, **options: Any) -> Session:
-        context = chromium.new_context(base_url=server, locale="zh-CN", **options)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        session = Session(context, page)
+        session = open_session(chromium, server, **options)
         opened.append(session)
-
-        def on_dialog(dialog: Any) -> None:
-            session.dialogs.append(dialog.message)
-            dialog.accept()
-
-        page.on("dialog", on_dialog)
-        page.on("console", lambda m: _console(session, m))
-        page.on("pageerror", lambda exc: session.console_errors.append(str(exc)))
-        page.on("response", lambda r: _failed_response(session, r))
-        page.goto("/login")
-        page.locator("#username").fill(username)
-        page.locator("#password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录", exact=True).click()
-        expect(page).to_have_url(server + "/")
-        expect(page.get_by_test_id("whoami")).to_have_count(1)
+        support.sign_in(session, username, DEMO_PASSWORD)
         return session
 
     yield do
@@ -188,24 +63,8 @@ def sign_in(server: str, chromium: Any) -> Iterator[Callable[..., Session]]:
         session.context.close()
 
 
-def _console(session: Session, message: Any) -> None:
-    # A failed load is reported with its address by _failed_response; the console line has none.
-    if message.type == "error" and not message.text.startswith("Failed to load resource"):
-        session.console_errors.append(message.text)
-
-
-def _failed_response(session: Session, response: Any) -> None:
-    # A 422 is the task form coming back with its errors; favicon.ico is not provided.
-    if response.status >= 400 and response.status != 422 and not response.url.endswith("/favicon.ico"):
-        session.console_errors.append(f"{response.status} {response.request.method} {response.url}")
-
-
-def _shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def _no_sideways_scroll(page: Any, where: str, width: int = 375) -> None:
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    scroll_width = support.scroll_width(page)
     assert scroll_width <= width + 1, f"{where}: the page scrolls sideways (scrollWidth {scroll_width} > {width})"
 
 
@@ -253,14 +112,14 @@ def test_all_four_departments_approve_on_a_desktop(server: str, sign_in: Callabl
     unit = sign_in("unit1", **DESKTOP)
     expect(unit.page.get_by_test_id("whoami")).to_be_visible()
     project_id = _submit_for_signoff(unit, server, project_name)
-    _shot(unit.page, "desktop-01-project-submitted")
+    shot(unit.page, "desktop-01-project-submitted")
 
     opinions = {}
     for username, org in DEPARTMENT_USERS:
         dept = sign_in(username, **DESKTOP)
         _open_task(dept.page, server, project_name)
         if org == "housing":
-            _shot(dept.page, "desktop-02-task-housing")
+            shot(dept.page, "desktop-02-task-housing")
         opinions[org] = f"{org} 审查同意：材料齐全，符合要求。"
         _sign(dept.page, "approve", opinions[org], project_name)
         assert not dept.console_errors, dept.console_errors
@@ -273,7 +132,7 @@ def test_all_four_departments_approve_on_a_desktop(server: str, sign_in: Callabl
     expect(table.locator("tbody tr")).to_have_count(4)
     for opinion in opinions.values():
         expect(table).to_contain_text(opinion)
-    _shot(unit.page, "desktop-03-project-approved")
+    shot(unit.page, "desktop-03-project-approved")
     assert not unit.console_errors, unit.console_errors
 
 
@@ -304,7 +163,7 @@ def test_one_rejection_returns_the_project_on_a_phone(server: str, sign_in: Call
         page = dept.page
         _no_sideways_scroll(page, f"{username} inbox")
         if org == "finance":
-            _shot(page, "phone-01-inbox-finance")
+            shot(page, "phone-01-inbox-finance")
         _open_task(page, server, project_name)
         _no_sideways_scroll(page, f"{username} task page")
         if org == "finance":
@@ -314,9 +173,9 @@ def test_one_rejection_returns_the_project_on_a_phone(server: str, sign_in: Call
             expect(page.get_by_test_id("error-decision")).to_contain_text("此项为必填项")
             expect(page.get_by_test_id("error-opinion")).to_contain_text("此项为必填项")
             _no_sideways_scroll(page, "task page with form errors")
-            _shot(page, "phone-02-task-form-errors")
+            shot(page, "phone-02-task-form-errors")
         if org == "ndrc":
-            _shot(page, "phone-03-task-ndrc")
+            shot(page, "phone-03-task-ndrc")
         decision = "reject" if org == "ndrc" else "approve"
         _sign(page, decision, reasons[org], project_name)
         assert not dept.console_errors, dept.console_errors
@@ -328,11 +187,11 @@ def test_one_rejection_returns_the_project_on_a_phone(server: str, sign_in: Call
     expect(row).to_have_count(1)
     expect(row).to_contain_text("处理退回意见")
     _no_sideways_scroll(page, "unit inbox with the returned task")
-    _shot(page, "phone-04-inbox-unit-returned")
+    shot(page, "phone-04-inbox-unit-returned")
     _open_task(page, server, project_name, title="处理退回意见")
     expect(page.get_by_test_id("opinions")).to_contain_text(reasons["ndrc"])
     _no_sideways_scroll(page, "revise task page")
-    _shot(page, "phone-05-task-revise")
+    shot(page, "phone-05-task-revise")
 
     page.goto(f"/projects/{project_id}")
     expect(page.get_by_test_id("project-state")).to_have_attribute("data-state", "returned")
@@ -341,5 +200,5 @@ def test_one_rejection_returns_the_project_on_a_phone(server: str, sign_in: Call
     expect(table).to_contain_text(reasons["ndrc"])
     expect(table).to_contain_text("不同意")
     _no_sideways_scroll(page, "project page, returned")
-    _shot(page, "phone-06-project-returned")
+    shot(page, "phone-06-project-returned")
     assert not unit.console_errors, unit.console_errors
