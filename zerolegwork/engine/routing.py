@@ -104,10 +104,3 @@ def may_act(actor: Actor, task_org_code: str, task_post_id: int | None) -> bool:
     if not task_org_code or actor.org_code != task_org_code:
         return False
     return task_post_id is None or task_post_id in actor.actable_posts
-
-
-def acting_for(actor: Actor, task_post_id: int | None) -> int | None:
-    """The absent person the actor acts for at this step, or None when acting in their own post."""
-    if task_post_id is None or task_post_id in actor.post_ids:
-        return None
-    return actor.covering.get(task_post_id)

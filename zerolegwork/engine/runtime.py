@@ -33,7 +33,7 @@ from .errors import (
 )
 from .forms import validate_answers
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
-from .routing import DEFAULT_MODE, Actor, acting_for, chains_for, may_act, org_for_task
+from .routing import DEFAULT_MODE, Actor, chains_for, org_for_task, today_local
 from .scripting import make_script_engine
 from .store import InstanceRow
 
@@ -273,11 +273,12 @@ def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) 
     A task routed through a department's chain of posts records each level's opinion and moves
     to the next post; only the last level completes the engine task, with every level's opinion.
     """
-    locked = store.lock_instance_with_task(human_task_id)
+    locked = store.lock_instance_with_task(human_task_id, actor.id, today_local())
     if locked is None:
         raise TaskNotFoundError(str(human_task_id))
-    instance, ht = locked
-    if not may_act(actor, ht.org_code, ht.post_id):
+    instance, ht, standing = locked
+    at_post = ht.post_id is None or standing.holds_post or standing.covers_for is not None
+    if actor.org_code != ht.org_code or not ht.org_code or not at_post:
         raise NotAllowedToActError(str(human_task_id))
     if ht.state != HumanTaskState.READY:
         raise TaskNotReadyError(ht.state, by=str(ht.completed_by_id) if ht.completed_by_id else None)
@@ -285,7 +286,7 @@ def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) 
         raise InstanceIncidentError(instance.id, instance.incident or "")
     built = _built_for(instance)
     clean = validate_answers(built.forms[ht.form_key], answers)
-    behalf = acting_for(actor, ht.post_id)
+    behalf = None if ht.post_id is None or standing.holds_post else standing.covers_for
     clean.update(
         signed_by=actor.name,
         signed_by_id=actor.id,

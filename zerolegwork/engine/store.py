@@ -8,13 +8,14 @@ that checks the version column.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 
 from ..db import utcnow
 from ..extensions import db
+from ..orgs.models import PostMember, Substitution
 from .errors import ConcurrentUpdateError
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessInstance, TaskStep
 
@@ -52,8 +53,28 @@ _LOCK_SKIP = select(*_COLUMNS).where(PI.c.id == bindparam("b_id")).with_for_upda
 # One round trip for the lock and the task. Only the instance row is locked: on PostgreSQL a
 # waiter re-reads the locked instance but may keep the task row it saw first, so the runtime
 # also checks the task's state in the (current) engine state before completing it.
+# ... and, in the same round trip, whether the user holds the task's current post, or whom they
+# substitute for in it today (代理)
+_HOLDS_POST = (
+    exists().where(PostMember.post_id == HT.c.post_id, PostMember.user_id == bindparam("b_user")).label("holds_post")
+)
+_COVERS_FOR = (
+    select(Substitution.user_id)
+    .join(PostMember, PostMember.user_id == Substitution.user_id)
+    .where(
+        PostMember.post_id == HT.c.post_id,
+        Substitution.substitute_id == bindparam("b_user"),
+        Substitution.revoked_at.is_(None),
+        Substitution.starts_on <= bindparam("b_on"),
+        Substitution.ends_on >= bindparam("b_on"),
+    )
+    .order_by(Substitution.id)
+    .limit(1)
+    .scalar_subquery()
+    .label("covers_for")
+)
 _LOCK_WITH_TASK = (
-    select(*_COLUMNS, *[c.label(f"task_{c.name}") for c in HT.c])
+    select(*_COLUMNS, *[c.label(f"task_{c.name}") for c in HT.c], _HOLDS_POST, _COVERS_FOR)
     .join_from(HT, PI, PI.c.id == HT.c.instance_id)
     .where(HT.c.id == bindparam("b_task"))
     .with_for_update(of=PI)
@@ -136,15 +157,23 @@ class TaskRow:
     project_id: int | None
 
 
-def lock_instance_with_task(human_task_id: int) -> tuple[InstanceRow, TaskRow] | None:
-    """Lock the instance that owns a human task and read the task in the same statement."""
-    row = _conn().execute(_LOCK_WITH_TASK, {"b_task": human_task_id}).first()
+@dataclass
+class Standing:
+    """Where a user stands towards a task's current post."""
+
+    holds_post: bool
+    covers_for: int | None
+
+
+def lock_instance_with_task(human_task_id: int, user_id: int, on: date) -> tuple[InstanceRow, TaskRow, Standing] | None:
+    """Lock the instance that owns a human task, read the task and the user's standing, in one statement."""
+    row = _conn().execute(_LOCK_WITH_TASK, {"b_task": human_task_id, "b_user": user_id, "b_on": on}).first()
     if row is None:
         return None
     m = row._mapping
     instance = InstanceRow(*(m[name] for name in InstanceRow.__dataclass_fields__))
     task = TaskRow(*(m[f"task_{name}"] for name in TaskRow.__dataclass_fields__))
-    return instance, task
+    return instance, task, Standing(bool(m["holds_post"]), m["covers_for"])
 
 
 def insert_instance(**values: Any) -> int:

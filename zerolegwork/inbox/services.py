@@ -109,6 +109,8 @@ def task_page(user: User, task_id: int) -> TaskPage:
 
 def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepResult:
     """Complete a task as `user` and let the project follow the outcome (flush only)."""
-    result = runtime.complete_task(task_id, answers, actor_for(user))
+    # the runtime reads the user's standing towards the task's post together with its lock
+    actor = Actor(user.id, user.display_name, user.org.code, user.org.name)
+    result = runtime.complete_task(task_id, answers, actor)
     projects.follow_outcome(result.project_id, result.data, result.previous_data)
     return result
