@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from .experts.views import bp as experts_bp
     from .inbox.views import bp as inbox_bp
     from .notify.services import unread_count
+    from .workdays import models as _workday_models  # noqa: F401 - the calendar's table
     from .orgs.models import User
     from .orgs.views import bp as orgs_bp
     from .projects.views import bp as projects_bp

@@ -87,6 +87,11 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     chain_pos: Mapped[int] = mapped_column(default=0)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(index=True)
+    # a reviewer may claim a ready task so colleagues at the same post see it is taken
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the statutory time limit (working days, the holiday calendar decides which days count)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

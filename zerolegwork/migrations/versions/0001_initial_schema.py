@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 07:54:59.188779
+Create Date: 2026-11-26 08:19:17.616044
 
 """
 from alembic import op
@@ -180,6 +180,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_object_id'), ['object_id'], unique=False)
 
+    op.create_table('calendar_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_calendar_day_updated_by_id_user')),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_calendar_day'))
+    )
     op.create_table('expert',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=50), nullable=False),
@@ -284,9 +293,13 @@ def upgrade():
     sa.Column('chain_pos', sa.Integer(), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=True),
     sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
     sa.Column('completed_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['user.id'], name=op.f('fk_human_task_claimed_by_id_user')),
     sa.ForeignKeyConstraint(['completed_by_id'], ['user.id'], name=op.f('fk_human_task_completed_by_id_user')),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_human_task_instance_id_process_instance')),
     sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_human_task_post_id_post')),
@@ -417,6 +430,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_expert_region_id'))
 
     op.drop_table('expert')
+    op.drop_table('calendar_day')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_object_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))

@@ -1,0 +1,1 @@
+"""The holiday calendar and working-day arithmetic of the statutory clock."""
