@@ -183,7 +183,12 @@ def _new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, 
                 "form_key": form_key_of(spec),
                 "lane": spec.lane or "",
                 "org_code": org_for_task(spec.lane or "", t.data),
-                "mode": str(t.data.get("signoff_mode") or DEFAULT_MODE),
+                # the department's approval mode: per department (`modes`, from the routing table), else one for all
+                "mode": str(
+                    (t.data.get("modes") or {}).get(org_for_task(spec.lane or "", t.data))
+                    or t.data.get("signoff_mode")
+                    or DEFAULT_MODE
+                ),
                 "project_id": instance.project_id,
             }
         )

@@ -91,7 +91,7 @@ def default_helpers() -> dict[str, Any]:
 
 ALLOWED_BUILTIN_NAMES = frozenset(
     set(safe_builtins) - {"pow", "compile", "setattr", "delattr", "__build_class__"}
-    | {"all", "any", "dict", "list", "set", "sum", "min", "max", "enumerate", "map", "filter", "reversed"}
+    | {"all", "any", "dict", "list", "set", "sum", "min", "max", "enumerate", "map", "filter", "reversed", "zip"}
 )
 
 

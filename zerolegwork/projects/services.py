@@ -16,8 +16,6 @@ from .errors import ProjectNotFoundError, ProjectStateError
 from .models import Project, ProjectState
 
 SIGNOFF_PROCESS = "joint_signoff"
-# The departments that sign a city-level project until the DMN routing table arrives.
-DEFAULT_SIGNOFF_DEPARTMENTS = ["finance", "ndrc", "environment", "housing"]
 
 
 def create_project(
@@ -66,7 +64,7 @@ def get_visible_project(user: User, project_id: int) -> Project:
     return project
 
 
-def submit_for_signoff(user: User, project_id: int, departments: list[str] | None = None) -> Project:
+def submit_for_signoff(user: User, project_id: int) -> Project:
     """Start the joint sign-off of a project on behalf of its unit (flush only)."""
     project = get_visible_project(user, project_id)
     if user.org_id != project.unit_id:
@@ -75,7 +73,7 @@ def submit_for_signoff(user: User, project_id: int, departments: list[str] | Non
         raise ProjectStateError(project.state)
     data: dict[str, Any] = {
         "project_unit": user.org.code,
-        "departments": list(departments or DEFAULT_SIGNOFF_DEPARTMENTS),
+        "category": project.category,
         "project_id": project.id,
         "project_name": project.name,
         "project_code": project.code,
