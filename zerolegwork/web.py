@@ -33,11 +33,11 @@ def init_app(app: Flask) -> None:
     from .experts.views import bp as experts_bp
     from .inbox.views import bp as inbox_bp
     from .notify.services import unread_count
-    from .workdays import models as _workday_models  # noqa: F401 - the calendar's table
     from .orgs.models import User
     from .orgs.views import bp as orgs_bp
     from .projects.views import bp as projects_bp
     from .registration.views import bp as registration_bp
+    from .workdays import models as _workday_models  # noqa: F401 - the calendar's table
 
     app.register_blueprint(orgs_bp)
     app.register_blueprint(inbox_bp)
