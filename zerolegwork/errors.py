@@ -19,7 +19,7 @@ from .engine.errors import (
 )
 from .extensions import db
 from .orgs.security import RateLimitedError
-from .projects.errors import ProjectNotFoundError, ProjectStateError
+from .projects.errors import ProjectNotFoundError, ProjectStateError, WithdrawRefusedError
 
 
 def _record_refusal(reason: str) -> None:
@@ -45,6 +45,8 @@ def message_for(exc: Exception) -> tuple[int, str]:
         )
     if isinstance(exc, ProjectNotFoundError):
         return 404, _("The project does not exist, or you may not see it.")
+    if isinstance(exc, WithdrawRefusedError):
+        return 409, _("A department has already started on this submission; it can no longer be withdrawn.")
     if isinstance(exc, ProjectStateError):
         return 409, _("The project cannot do this in its current state.")
     if isinstance(exc, ProcessNotDeployedError):
@@ -79,6 +81,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ProjectNotFoundError)
     @app.errorhandler(ProjectStateError)
+    @app.errorhandler(WithdrawRefusedError)
     def project_error(exc: Exception):  # type: ignore[no-untyped-def]
         if isinstance(exc, ProjectNotFoundError):
             _record_refusal(type(exc).__name__)

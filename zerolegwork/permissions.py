@@ -50,9 +50,12 @@ POLICY: dict[str, Rule] = {
     "orgs.require_totp": Rule.DEPT_ADMIN,
     "inbox.index": Rule.SIGNED_IN,
     "inbox.task": Rule.SIGNED_IN,
+    "inbox.claim": Rule.SIGNED_IN,  # only a task at one of the user's posts, checked in inbox/services.py
+    "inbox.release": Rule.SIGNED_IN,  # only by the holder
     "projects.index": Rule.SIGNED_IN,
     "projects.detail": Rule.SIGNED_IN,
     "projects.submit": Rule.SIGNED_IN,
+    "projects.withdraw": Rule.SIGNED_IN,  # the project's own unit only, checked in projects/services.py
     "projects.share": Rule.SIGNED_IN,  # city-level departments only, checked in projects/services.py
     "depts.index": Rule.DEPT_ADMIN,
     "depts.change": Rule.DEPT_ADMIN,

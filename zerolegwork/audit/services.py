@@ -45,6 +45,8 @@ ACTIONS: dict[str, Any] = {
     "user.create": _l("Account created"),
     "user.add": _l("Person added by the department"),
     "project.share": _l("Project shared with a district"),
+    "project.withdraw": _l("Submission withdrawn"),
+    "instance.cancel": _l("Process stopped"),
     "auth.rate_limited": _l("Rate limited"),
     "auth.password_changed": _l("Changed the password"),
     "auth.totp_enrolled": _l("Set up a one-time code"),

@@ -17,6 +17,7 @@ class InstanceState(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     INCIDENT = "incident"
+    CANCELLED = "cancelled"
 
 
 class HumanTaskState(StrEnum):

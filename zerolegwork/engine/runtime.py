@@ -358,6 +358,17 @@ def _complete_level(
     return StepResult(instance.id, instance.status, instance.project_id, [ht.id])
 
 
+def cancel_instance(instance_id: int, actor_id: int, reason: str) -> None:
+    """Stop a running instance (the submitter withdrew it); its waiting tasks are cancelled; never commits."""
+    instance = store.lock_instance(instance_id)
+    if instance is None:
+        raise TaskNotFoundError(str(instance_id))
+    if instance.status != InstanceState.RUNNING:
+        raise TaskNotReadyError(instance.status)
+    store.cancel_instance(instance)
+    audit.record("instance.cancel", "process_instance", instance.id, actor_id, reason=reason)
+
+
 def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult | None:
     """Fire the due timers of one instance; None when another sweep holds it or nothing is due."""
     now = now or utcnow()

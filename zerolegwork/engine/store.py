@@ -102,6 +102,21 @@ _INCIDENT = (
         incident=bindparam("b_reason"),
     )
 )
+_CANCEL_INSTANCE = (
+    update(PI)
+    .where(PI.c.id == bindparam("b_id"), PI.c.version == bindparam("b_version"))
+    .values(
+        version=bindparam("b_next"),
+        updated_at=bindparam("b_now"),
+        status=InstanceState.CANCELLED.value,
+        next_timer_at=None,
+    )
+)
+_CANCEL_ALL_TASKS = (
+    update(HT)
+    .where(HT.c.instance_id == bindparam("b_id"), HT.c.state == HumanTaskState.READY.value)
+    .values(state=HumanTaskState.CANCELLED.value, completed_at=bindparam("b_now"))
+)
 _COMPLETE_TASK = (
     update(HT)
     .where(HT.c.id == bindparam("b_task"))
@@ -263,3 +278,10 @@ def steps_of(human_task_id: int) -> list[dict[str, Any]]:
         {"position": pos, "user_id": uid, "on_behalf_of_id": behalf, **answers}
         for pos, uid, behalf, answers in _conn().execute(_STEPS, {"b_task": human_task_id})
     ]
+
+
+def cancel_instance(row: InstanceRow) -> None:
+    """Stop an instance: status cancelled, its waiting human tasks cancelled, no timers."""
+    _checked(row, _CANCEL_INSTANCE, {})
+    row.status = InstanceState.CANCELLED
+    _conn().execute(_CANCEL_ALL_TASKS, {"b_id": row.id, "b_now": utcnow()})

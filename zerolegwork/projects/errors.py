@@ -7,3 +7,7 @@ class ProjectNotFoundError(Exception):
 
 class ProjectStateError(Exception):
     """The project is not in a state that allows this action."""
+
+
+class WithdrawRefusedError(Exception):
+    """A department has already acted on this round; the submission can no longer be withdrawn."""

@@ -12,7 +12,7 @@ from ..engine import runtime
 from ..extensions import db
 from ..orgs import services as orgs
 from ..orgs.models import User
-from .errors import ProjectNotFoundError, ProjectStateError
+from .errors import ProjectNotFoundError, ProjectStateError, WithdrawRefusedError
 from .models import Project, ProjectState
 
 SIGNOFF_PROCESS = "joint_signoff"
@@ -142,3 +142,43 @@ def shares_of(project_id: int) -> list[str]:
             .order_by(Region.sort_order)
         )
     )
+
+
+def withdraw(user: User, project_id: int, reason: str) -> Project:
+    """The unit takes its submission back before any department has acted on this round (flush only)."""
+    from sqlalchemy import exists, func
+
+    from ..engine.models import HumanTask, HumanTaskState, TaskStep
+
+    project = get_visible_project(user, project_id)
+    if user.org_id != project.unit_id:
+        raise ProjectNotFoundError(str(project_id))
+    if project.state != ProjectState.IN_APPROVAL or project.instance_id is None:
+        raise ProjectStateError(project.state)
+    instance_id = project.instance_id
+    # this round began when the unit last (re)submitted: its own last completed task, or the start
+    round_start = db.session.scalar(
+        select(func.max(HumanTask.completed_at)).where(
+            HumanTask.instance_id == instance_id, HumanTask.lane == "project_unit"
+        )
+    )
+    this_round = [HumanTask.instance_id == instance_id, HumanTask.lane != "project_unit"]
+    if round_start is not None:
+        this_round.append(HumanTask.created_at >= round_start)
+    acted = db.session.scalar(
+        select(HumanTask.id)
+        .where(
+            *this_round,
+            (HumanTask.state == HumanTaskState.COMPLETED) | exists().where(TaskStep.human_task_id == HumanTask.id),
+        )
+        .limit(1)
+    )
+    if acted is not None:
+        raise WithdrawRefusedError(str(project_id))
+    runtime.cancel_instance(instance_id, user.id, reason.strip()[:500])
+    before = project.state
+    project.state = ProjectState.DRAFT
+    project.instance_id = None
+    db.session.flush()
+    audit.record("project.withdraw", "project", project.id, user.id, before=before, after=project.state, reason=reason)
+    return project

@@ -56,3 +56,12 @@ def submit(project_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Submitted for joint sign-off by the departments."), "success")
     return redirect(url_for("projects.detail", project_id=project_id))
+
+
+@bp.route("/<int:project_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(project_id: int):  # type: ignore[no-untyped-def]
+    services.withdraw(current_user, project_id, request.form.get("reason", ""))
+    db.session.commit()
+    flash(_("Withdrawn: the project is a draft again and can be submitted anew."), "success")
+    return redirect(url_for("projects.detail", project_id=project_id))
