@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from .audit import services as audit
 from .engine.errors import (
+    ChainError,
     ConcurrentUpdateError,
     EngineError,
     InstanceIncidentError,
@@ -49,6 +50,12 @@ def message_for(exc: Exception) -> tuple[int, str]:
         return 409, _("A department has already started on this submission; it can no longer be withdrawn.")
     if isinstance(exc, ProjectStateError):
         return 409, _("The project cannot do this in its current state.")
+    if isinstance(exc, ChainError):
+        return 409, {
+            "first_level": _("This is the first step; there is no earlier step to return to."),
+            "already_in_chain": _("That post is already among the next steps of this task."),
+            "foreign_post": _("Choose a post of your own department."),
+        }.get(exc.reason, _("Something went wrong."))
     if isinstance(exc, ProcessNotDeployedError):
         return 503, _("This approval process is not deployed yet. Ask an administrator to run the deployment.")
     return 500, _("Something went wrong.")

@@ -39,3 +39,11 @@ class InstanceIncidentError(EngineError):
         super().__init__(reason)
         self.instance_id = instance_id
         self.reason = reason
+
+
+class ChainError(EngineError):
+    """A change to a task's chain of posts was refused: `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -25,6 +25,7 @@ from ..extensions import db
 from . import store
 from .catalog import BuiltSpec, build_spec, form_key_of
 from .errors import (
+    ChainError,
     InstanceIncidentError,
     NotAllowedToActError,
     ProcessNotDeployedError,
@@ -269,15 +270,8 @@ def load_task(human_task_id: int) -> HumanTask:
     return ht
 
 
-def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) -> StepResult:
-    """Validate answers, complete the task (or its current level), run engine steps, persist; never commit.
-
-    The instance row is locked first (SELECT ... FOR UPDATE on PostgreSQL; the version column
-    catches a concurrent writer elsewhere), so two departments signing at once both count and
-    the same task submitted twice completes once (the second sees the task done in the state).
-    A task routed through a department's chain of posts records each level's opinion and moves
-    to the next post; only the last level completes the engine task, with every level's opinion.
-    """
+def _lock_for(human_task_id: int, actor: Actor) -> tuple[InstanceRow, store.TaskRow, int | None]:
+    """Lock a task's instance and check the actor may act on it now; return whom they act for."""
     locked = store.lock_instance_with_task(human_task_id, actor.id, today_local())
     if locked is None:
         raise TaskNotFoundError(str(human_task_id))
@@ -289,9 +283,51 @@ def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) 
         raise TaskNotReadyError(ht.state, by=str(ht.completed_by_id) if ht.completed_by_id else None)
     if instance.status == InstanceState.INCIDENT:
         raise InstanceIncidentError(instance.id, instance.incident or "")
+    behalf = None if ht.post_id is None or standing.holds_post else standing.covers_for
+    return instance, ht, behalf
+
+
+def return_to_previous_level(human_task_id: int, reason: str, actor: Actor) -> None:
+    """Send a task back one post in its department's chain (退回上一步), with the reason; never commits."""
+    instance, ht, behalf = _lock_for(human_task_id, actor)
+    if ht.chain_pos == 0:
+        raise ChainError("first_level")
+    answers = {"decision": "return", "opinion": reason, "signed_by": actor.name, "signed_at": utcnow().isoformat()}
+    store.add_step(ht, actor.id, behalf, answers, to_position=ht.chain_pos - 1)
+    audit.record(
+        "task.return_level", "human_task", ht.id, actor.id, on_behalf_of_id=behalf, instance=instance.id, reason=reason
+    )
+    jobs.enqueue("notify_tasks_ready", human_task_ids=[ht.id])
+
+
+def add_signer(human_task_id: int, post_id: int, actor: Actor) -> None:
+    """Add a post of the same department to this task's chain, right after the current step (加签); never commits."""
+    instance, ht, behalf = _lock_for(human_task_id, actor)
+    if post_id in ht.chain[ht.chain_pos + 1 :] or post_id == ht.post_id:
+        raise ChainError("already_in_chain")
+    if not store.post_belongs_to(post_id, ht.org_code):
+        raise ChainError("foreign_post")
+    chain = ht.chain or ([ht.post_id] if ht.post_id else [])
+    position = ht.chain_pos + 1 if chain else 0
+    new_chain = [*chain[:position], post_id, *chain[position:]]
+    store.set_chain(ht, new_chain)
+    audit.record(
+        "task.add_signer", "human_task", ht.id, actor.id, on_behalf_of_id=behalf, instance=instance.id, post=post_id
+    )
+
+
+def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) -> StepResult:
+    """Validate answers, complete the task (or its current level), run engine steps, persist; never commit.
+
+    The instance row is locked first (SELECT ... FOR UPDATE on PostgreSQL; the version column
+    catches a concurrent writer elsewhere), so two departments signing at once both count and
+    the same task submitted twice completes once (the second sees the task done in the state).
+    A task routed through a department's chain of posts records each level's opinion and moves
+    to the next post; only the last level completes the engine task, with every level's opinion.
+    """
+    instance, ht, behalf = _lock_for(human_task_id, actor)
     built = _built_for(instance)
     clean = validate_answers(built.forms[ht.form_key], answers)
-    behalf = None if ht.post_id is None or standing.holds_post else standing.covers_for
     clean.update(
         signed_by=actor.name,
         signed_by_id=actor.id,

@@ -245,8 +245,10 @@ def insert_tasks(rows: list[dict[str, Any]]) -> list[int]:
     return [int(i) for i in _conn().execute(_INSERT_TASKS, rows).scalars()]
 
 
-def add_step(task: TaskRow, user_id: int, on_behalf_of_id: int | None, answers: dict[str, Any]) -> None:
-    """Record one level's opinion and move the task to the next post of its chain."""
+def add_step(
+    task: TaskRow, user_id: int, on_behalf_of_id: int | None, answers: dict[str, Any], to_position: int | None = None
+) -> None:
+    """Record one level's opinion and move the task to another post of its chain (default: the next)."""
     conn = _conn()
     conn.execute(
         _INSERT_STEP,
@@ -262,7 +264,7 @@ def add_step(task: TaskRow, user_id: int, on_behalf_of_id: int | None, answers: 
             }
         ],
     )
-    nxt = task.chain_pos + 1
+    nxt = task.chain_pos + 1 if to_position is None else to_position
     if (
         conn.execute(
             _ADVANCE, {"b_task": task.id, "b_pos": task.chain_pos, "b_next": nxt, "b_post": task.chain[nxt]}
@@ -285,3 +287,34 @@ def cancel_instance(row: InstanceRow) -> None:
     _checked(row, _CANCEL_INSTANCE, {})
     row.status = InstanceState.CANCELLED
     _conn().execute(_CANCEL_ALL_TASKS, {"b_id": row.id, "b_now": utcnow()})
+
+
+_SET_CHAIN = (
+    update(HT)
+    .where(HT.c.id == bindparam("b_task"), HT.c.chain_pos == bindparam("b_pos"))
+    .values(chain=bindparam("b_chain"), post_id=bindparam("b_post"))
+)
+
+
+def set_chain(task: TaskRow, chain: list[int]) -> None:
+    """Replace a task's chain (its current position stays); a concurrent move is a ConcurrentUpdateError."""
+    post = chain[task.chain_pos] if chain else None
+    params = {"b_task": task.id, "b_pos": task.chain_pos, "b_chain": chain, "b_post": post}
+    if _conn().execute(_SET_CHAIN, params).rowcount != 1:
+        raise ConcurrentUpdateError(str(task.id))
+
+
+def post_belongs_to(post_id: int, org_code: str) -> bool:
+    """Tell whether a post belongs to the organisation with this code."""
+    from ..orgs.models import Organisation, Post
+
+    found = (
+        _conn()
+        .execute(
+            select(Post.id)
+            .join(Organisation, Organisation.id == Post.org_id)
+            .where(Post.id == post_id, Organisation.code == org_code)
+        )
+        .first()
+    )
+    return found is not None
