@@ -101,6 +101,9 @@ def seed() -> list[tuple[str, str]]:
         )  # type: ignore[arg-type]
     for name, specialties, employer, region_name in EXPERTS:
         db.session.add(Expert(name=name, specialties=specialties, employer=employer, region_id=regions[region_name].id))
+    from .workdays.services import seed_public_holidays
+
+    seed_public_holidays()
     for code, name, region_name, category, amount in PROJECTS:
         projects.create_project(code, name, unit.id, region_name, category, amount)
     db.session.flush()

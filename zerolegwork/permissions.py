@@ -63,6 +63,8 @@ POLICY: dict[str, Rule] = {
     "registration.index": Rule.REGION_ADMIN,
     "registration.review": Rule.REGION_ADMIN,
     "experts.index": Rule.SIGNED_IN,  # departments see the pool, region administrators keep it (experts/services.py)
+    "workdays.index": Rule.REGION_ADMIN,  # platform administrators only (dept_type "admin"), checked in the view
+    "workdays.change": Rule.REGION_ADMIN,
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
 }

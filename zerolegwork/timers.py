@@ -10,8 +10,8 @@ from flask import Flask
 
 from . import jobs
 from .audit import chain as audit_chain
-from .engine import runtime
-from .engine.errors import ConcurrentUpdateError
+from .engine import sweeps
+from .engine.errors import ConcurrentUpdateError, InstanceIncidentError
 from .extensions import db
 from .orgs.security import purge_rate_limits
 from .projects import services as projects
@@ -22,11 +22,11 @@ log = logging.getLogger(__name__)
 def sweep(now: datetime | None = None) -> int:
     """Fire due timers once each; safe to run in several processes at once. Returns instances advanced."""
     advanced = 0
-    ids = runtime.due_instances(now)
+    ids = sweeps.due_instances(now)
     db.session.rollback()
     for instance_id in ids:
         try:
-            result = runtime.advance_timers(instance_id, now)
+            result = sweeps.advance_timers(instance_id, now)
             if result is not None:
                 projects.follow_outcome(result.project_id, result.data, result.previous_data)
                 advanced += 1
@@ -34,9 +34,30 @@ def sweep(now: datetime | None = None) -> int:
         except ConcurrentUpdateError:
             db.session.rollback()  # another sweep advanced it first
         jobs.dispatch_committed()
+    advanced += _acknowledge_filings(now)
     audit_chain.seal(wait=False)  # chain the events written since the last sweep; skip if another process seals
     db.session.commit()
     return advanced
+
+
+def _acknowledge_filings(now: datetime | None) -> int:
+    """备案 (filing) tasks whose time passed without objection complete by themselves, each committed alone."""
+    done = 0
+    ids = sweeps.due_filings(now)
+    db.session.rollback()
+    for task_id in ids:
+        try:
+            result = sweeps.acknowledge_filing(task_id, now)
+            if result is not None:
+                projects.follow_outcome(result.project_id, result.data, result.previous_data)
+                done += 1
+            db.session.commit()
+        except ConcurrentUpdateError:
+            db.session.rollback()
+        except InstanceIncidentError:
+            db.session.commit()  # the incident mark is kept
+        jobs.dispatch_committed()
+    return done
 
 
 def start_background_sweeper(app: Flask, interval: float) -> threading.Event:

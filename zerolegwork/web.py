@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     from .orgs.views import bp as orgs_bp
     from .projects.views import bp as projects_bp
     from .registration.views import bp as registration_bp
-    from .workdays import models as _workday_models  # noqa: F401 - the calendar's table
+    from .workdays.views import bp as workdays_bp
 
     app.register_blueprint(orgs_bp)
     app.register_blueprint(inbox_bp)
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(experts_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(workdays_bp)
 
     login_manager.login_view = "orgs.login"
     login_manager.login_message = _l("Please sign in first.")

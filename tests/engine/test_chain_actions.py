@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.engine.test_department_chains import answer, finance, post, two_level_chain
 from tests.helpers import ready_tasks, sign, submit
-from zerolegwork.engine import runtime
+from zerolegwork.engine import chains
 from zerolegwork.engine.errors import ChainError, NotAllowedToActError
 from zerolegwork.engine.models import TaskStep
 from zerolegwork.engine.routing import Actor
@@ -27,7 +27,7 @@ def test_the_chief_returns_the_task_to_the_handler_with_a_reason(any_app, people
     (task,) = ready_tasks(project.id, "finance")
     inbox.complete(users["finance1"], task.id, answer("经办：同意"))
     db.session.commit()
-    runtime.return_to_previous_level(task.id, "请补充资金来源说明", actor(users["finance_chief"]))
+    chains.return_to_previous_level(task.id, "请补充资金来源说明", actor(users["finance_chief"]))
     db.session.commit()
     db.session.refresh(task)
     assert task.chain_pos == 0 and task.post_id == post("经办岗").id and task.state == "ready"
@@ -47,10 +47,10 @@ def test_the_first_level_cannot_return_and_others_cannot_act(any_app, people):
     project = submit(people)
     (task,) = ready_tasks(project.id, "finance")
     with pytest.raises(ChainError):
-        runtime.return_to_previous_level(task.id, "无", actor(users["finance1"]))
+        chains.return_to_previous_level(task.id, "无", actor(users["finance1"]))
     db.session.rollback()
     with pytest.raises(NotAllowedToActError):
-        runtime.return_to_previous_level(task.id, "越权", actor(users["ndrc1"]))
+        chains.return_to_previous_level(task.id, "越权", actor(users["ndrc1"]))
 
 
 def test_the_handler_adds_the_section_chief_as_a_signer(any_app, people):
@@ -58,7 +58,7 @@ def test_the_handler_adds_the_section_chief_as_a_signer(any_app, people):
     project = submit(people)
     (task,) = ready_tasks(project.id, "finance")
     assert len(task.chain) == 1
-    runtime.add_signer(task.id, post("科长岗").id, actor(users["finance1"]))
+    chains.add_signer(task.id, post("科长岗").id, actor(users["finance1"]))
     db.session.commit()
     db.session.refresh(task)
     assert task.chain == [post("经办岗").id, post("科长岗").id] and task.post_id == post("经办岗").id
@@ -80,9 +80,9 @@ def test_a_signer_from_another_department_or_twice_is_refused(any_app, people):
     (task,) = ready_tasks(project.id, "finance")
     other = db.session.scalars(select(Post).where(Post.org_id != finance().id)).first()
     with pytest.raises(ChainError, match="foreign_post"):
-        runtime.add_signer(task.id, other.id, actor(users["finance1"]))
+        chains.add_signer(task.id, other.id, actor(users["finance1"]))
     db.session.rollback()
-    runtime.add_signer(task.id, post("科长岗").id, actor(users["finance1"]))
+    chains.add_signer(task.id, post("科长岗").id, actor(users["finance1"]))
     db.session.commit()
     with pytest.raises(ChainError, match="already_in_chain"):
-        runtime.add_signer(task.id, post("科长岗").id, actor(users["finance1"]))
+        chains.add_signer(task.id, post("科长岗").id, actor(users["finance1"]))

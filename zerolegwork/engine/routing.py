@@ -21,6 +21,9 @@ from ..orgs.models import ChainStep, Organisation, PostMember, Substitution, Use
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_MODE = "approval"
+# Statutory time limit of a department's sign-off, in working days, by approval mode. A 备案 (filing)
+# nobody objects to within its limit is acknowledged by itself (runtime.acknowledge_filing).
+TIME_LIMITS = {"approval": 20, "verification": 20, "filing": 5}
 
 
 @dataclass(frozen=True)

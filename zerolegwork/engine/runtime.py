@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from flask import current_app
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
@@ -25,7 +19,6 @@ from ..extensions import db
 from . import store
 from .catalog import BuiltSpec, build_spec, form_key_of
 from .errors import (
-    ChainError,
     InstanceIncidentError,
     NotAllowedToActError,
     ProcessNotDeployedError,
@@ -34,60 +27,9 @@ from .errors import (
 )
 from .forms import validate_answers
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
-from .routing import DEFAULT_MODE, Actor, chains_for, org_for_task, today_local
-from .scripting import make_script_engine
+from .routing import DEFAULT_MODE, TIME_LIMITS, Actor, chains_for, org_for_task, today_local
+from .state import SERIALIZER, _engine, dump_state, load_state
 from .store import InstanceRow
-
-
-class SpeclessWorkflowConverter(BpmnWorkflowConverter):
-    """Serialize a workflow without its spec; the spec lives once per hash in ProcessDefinition."""
-
-    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
-
-    def from_dict(self, dct: dict[str, Any], built: BuiltSpec | None = None) -> BpmnWorkflow:  # type: ignore[override]
-        assert built is not None, "a specless state needs its spec"
-        dct = dict(dct, spec=None, subprocess_specs={})
-        workflow = self.target_class(built.spec, built.subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
-
-
-_config = dict(SPIFF_CONFIG)
-_config[BpmnWorkflow] = SpeclessWorkflowConverter
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
-
-
-def dump_state(workflow: BpmnWorkflow) -> str:
-    """Serialize an instance's state (no spec) to JSON."""
-    return str(SERIALIZER.serialize_json(workflow))
-
-
-def load_state(state: str, built: BuiltSpec) -> BpmnWorkflow:
-    """Restore a workflow from its stored state and its spec, with the restricted engine attached."""
-    dct = json.loads(state)
-    dct.pop(SERIALIZER.VERSION_KEY, None)
-    workflow = SERIALIZER.registry.restore(dct, built=built)
-    workflow.script_engine = _engine()
-    return workflow
-
-
-def _engine() -> Any:
-    cfg = current_app.config["ZLW"]
-    return _cached_engine(cfg.script_time_limit, cfg.script_max_range)
-
-
-@lru_cache(maxsize=8)
-def _cached_engine(time_limit: float, max_range: int) -> Any:
-    # The restricted environment keeps no per-run state, so one engine serves every instance.
-    return make_script_engine(time_limit, max_range)
 
 
 @dataclass
@@ -191,6 +133,7 @@ def _new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, 
                     or DEFAULT_MODE
                 ),
                 "project_id": instance.project_id,
+                "due_at": None,
             }
         )
     by_mode: dict[str, list[dict[str, Any]]] = {}
@@ -202,7 +145,23 @@ def _new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, 
             row["chain"] = chains.get(row["org_code"], [])
             row["chain_pos"] = 0
             row["post_id"] = row["chain"][0] if row["chain"] else None
+    _set_due_dates([r for r in rows if r["chain"]])
     return rows
+
+
+def _set_due_dates(rows: list[dict[str, Any]]) -> None:
+    """A department's task is due after its mode's statutory limit in working days (holiday calendar)."""
+    from ..workdays.services import add_working_days
+
+    now = utcnow()
+    due_by_limit: dict[int, datetime] = {}
+    for row in rows:
+        limit = TIME_LIMITS.get(row["mode"])
+        if limit is None:
+            continue
+        if limit not in due_by_limit:
+            due_by_limit[limit] = add_working_days(now, limit)
+        row["due_at"] = due_by_limit[limit]
 
 
 def _save(
@@ -270,7 +229,7 @@ def load_task(human_task_id: int) -> HumanTask:
     return ht
 
 
-def _lock_for(human_task_id: int, actor: Actor) -> tuple[InstanceRow, store.TaskRow, int | None]:
+def lock_for(human_task_id: int, actor: Actor) -> tuple[InstanceRow, store.TaskRow, int | None]:
     """Lock a task's instance and check the actor may act on it now; return whom they act for."""
     locked = store.lock_instance_with_task(human_task_id, actor.id, today_local())
     if locked is None:
@@ -287,35 +246,6 @@ def _lock_for(human_task_id: int, actor: Actor) -> tuple[InstanceRow, store.Task
     return instance, ht, behalf
 
 
-def return_to_previous_level(human_task_id: int, reason: str, actor: Actor) -> None:
-    """Send a task back one post in its department's chain (退回上一步), with the reason; never commits."""
-    instance, ht, behalf = _lock_for(human_task_id, actor)
-    if ht.chain_pos == 0:
-        raise ChainError("first_level")
-    answers = {"decision": "return", "opinion": reason, "signed_by": actor.name, "signed_at": utcnow().isoformat()}
-    store.add_step(ht, actor.id, behalf, answers, to_position=ht.chain_pos - 1)
-    audit.record(
-        "task.return_level", "human_task", ht.id, actor.id, on_behalf_of_id=behalf, instance=instance.id, reason=reason
-    )
-    jobs.enqueue("notify_tasks_ready", human_task_ids=[ht.id])
-
-
-def add_signer(human_task_id: int, post_id: int, actor: Actor) -> None:
-    """Add a post of the same department to this task's chain, right after the current step (加签); never commits."""
-    instance, ht, behalf = _lock_for(human_task_id, actor)
-    if post_id in ht.chain[ht.chain_pos + 1 :] or post_id == ht.post_id:
-        raise ChainError("already_in_chain")
-    if not store.post_belongs_to(post_id, ht.org_code):
-        raise ChainError("foreign_post")
-    chain = ht.chain or ([ht.post_id] if ht.post_id else [])
-    position = ht.chain_pos + 1 if chain else 0
-    new_chain = [*chain[:position], post_id, *chain[position:]]
-    store.set_chain(ht, new_chain)
-    audit.record(
-        "task.add_signer", "human_task", ht.id, actor.id, on_behalf_of_id=behalf, instance=instance.id, post=post_id
-    )
-
-
 def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) -> StepResult:
     """Validate answers, complete the task (or its current level), run engine steps, persist; never commit.
 
@@ -325,7 +255,7 @@ def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) 
     A task routed through a department's chain of posts records each level's opinion and moves
     to the next post; only the last level completes the engine task, with every level's opinion.
     """
-    instance, ht, behalf = _lock_for(human_task_id, actor)
+    instance, ht, behalf = lock_for(human_task_id, actor)
     built = _built_for(instance)
     clean = validate_answers(built.forms[ht.form_key], answers)
     clean.update(
@@ -339,6 +269,18 @@ def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) 
         clean["signed_for_id"] = behalf
     if ht.chain and ht.chain_pos < len(ht.chain) - 1:
         return _complete_level(instance, ht, clean, actor, behalf)
+    return _complete_engine_task(instance, built, ht, clean, actor.id, behalf)
+
+
+def _complete_engine_task(
+    instance: InstanceRow,
+    built: BuiltSpec,
+    ht: store.TaskRow,
+    clean: dict[str, Any],
+    actor_id: int | None,
+    behalf: int | None,
+) -> StepResult:
+    """Run the engine task with the answers, engine steps, save, mark the task done, audit."""
     workflow = load_state(instance.state, built)
     task = workflow.get_task_from_id(UUID(ht.task_guid))
     if task is None or task.state != TaskState.READY:
@@ -357,15 +299,15 @@ def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) 
     try:
         _run_engine(workflow, instance.id, before=run_task)
     except InstanceIncidentError as exc:
-        _mark_incident(instance, exc.reason, actor.id)
+        _mark_incident(instance, exc.reason, actor_id)
         raise
     ids = _save(instance, workflow, ready_before, done_guid=ht.task_guid)
-    store.complete_task_row(ht.id, actor.id)
+    store.complete_task_row(ht.id, actor_id)
     audit.record(
         "task.complete",
         "human_task",
         ht.id,
-        actor.id,
+        actor_id,
         on_behalf_of_id=behalf,
         instance=instance.id,
         task=ht.bpmn_id,
@@ -403,44 +345,6 @@ def cancel_instance(instance_id: int, actor_id: int, reason: str) -> None:
         raise TaskNotReadyError(instance.status)
     store.cancel_instance(instance)
     audit.record("instance.cancel", "process_instance", instance.id, actor_id, reason=reason)
-
-
-def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult | None:
-    """Fire the due timers of one instance; None when another sweep holds it or nothing is due."""
-    now = now or utcnow()
-    instance = store.lock_instance(instance_id, skip_locked=True)
-    if (
-        instance is None
-        or instance.status != InstanceState.RUNNING
-        or instance.next_timer_at is None
-        or instance.next_timer_at > now
-    ):
-        return None
-    built = _built_for(instance)
-    workflow = load_state(instance.state, built)
-    previous = _current_data(workflow)
-    ready_before = _ready_manual(workflow)
-    try:
-        _run_engine(workflow, instance.id)
-    except InstanceIncidentError as exc:
-        _mark_incident(instance, exc.reason, None)
-        return None
-    ids = _save(instance, workflow, ready_before)
-    audit.record("instance.timer", "process_instance", instance.id, None)
-    return StepResult(instance.id, instance.status, instance.project_id, ids, _current_data(workflow), previous)
-
-
-def due_instances(now: datetime | None = None, limit: int = 200) -> list[int]:
-    """Ids of running instances whose next timer is due."""
-    now = now or utcnow()
-    return list(
-        db.session.scalars(
-            select(ProcessInstance.id)
-            .where(ProcessInstance.status == InstanceState.RUNNING, ProcessInstance.next_timer_at <= now)
-            .order_by(ProcessInstance.next_timer_at)
-            .limit(limit)
-        )
-    )
 
 
 def instance_data(instance_id: int) -> dict[str, Any]:

@@ -170,6 +170,7 @@ class TaskRow:
     chain_pos: int
     post_id: int | None
     project_id: int | None
+    due_at: datetime | None
 
 
 @dataclass
@@ -224,7 +225,7 @@ def mark_incident(row: InstanceRow, reason: str) -> None:
     row.status = InstanceState.INCIDENT
 
 
-def complete_task_row(human_task_id: int, actor_id: int) -> None:
+def complete_task_row(human_task_id: int, actor_id: int | None) -> None:
     """Mark a human task completed by `actor_id`."""
     _conn().execute(_COMPLETE_TASK, {"b_task": human_task_id, "b_actor": actor_id, "b_now": utcnow()})
 

@@ -1,0 +1,112 @@
+"""What the timer sweep advances: due boundary timers, and 备案 (filing) tasks whose time passed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..audit import services as audit
+from ..db import utcnow
+from ..extensions import db
+from . import store
+from .errors import InstanceIncidentError
+from .forms import validate_answers
+from .models import HumanTask, HumanTaskState, InstanceState, ProcessInstance
+from .routing import today_local
+from .runtime import (
+    StepResult,
+    _built_for,
+    _complete_engine_task,
+    _current_data,
+    _mark_incident,
+    _ready_manual,
+    _run_engine,
+    _save,
+    load_state,
+)
+
+# a 备案 (filing) task nobody objected to within its time limit is acknowledged in this name
+SYSTEM_SIGNER = "系统（备案期满）"
+FILING_ACKNOWLEDGED = "备案期满，无异议，自动确认。"
+
+
+def acknowledge_filing(human_task_id: int, now: datetime | None = None) -> StepResult | None:
+    """A 备案 (filing) task whose time passed without objection completes by itself; None if not due."""
+    now = now or utcnow()
+    locked = store.lock_instance_with_task(human_task_id, 0, today_local())
+    if locked is None:
+        return None
+    instance, ht, _standing = locked
+    if (
+        ht.state != HumanTaskState.READY
+        or ht.mode != "filing"
+        or ht.due_at is None
+        or ht.due_at > now
+        or instance.status != InstanceState.RUNNING
+    ):
+        return None
+    built = _built_for(instance)
+    form_fields = {f["name"] for f in built.forms[ht.form_key]["fields"]}
+    answers = {"decision": "approve", "opinion": FILING_ACKNOWLEDGED}
+    clean = validate_answers(built.forms[ht.form_key], {k: v for k, v in answers.items() if k in form_fields})
+    clean.update(
+        signed_by=SYSTEM_SIGNER,
+        signed_by_id=None,
+        signed_at=now.isoformat(timespec="seconds"),
+        org_name="",
+        task=ht.bpmn_id,
+        acknowledged_by_lapse=True,
+    )
+    return _complete_engine_task(instance, built, ht, clean, None, None)
+
+
+def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult | None:
+    """Fire the due timers of one instance; None when another sweep holds it or nothing is due."""
+    now = now or utcnow()
+    instance = store.lock_instance(instance_id, skip_locked=True)
+    if (
+        instance is None
+        or instance.status != InstanceState.RUNNING
+        or instance.next_timer_at is None
+        or instance.next_timer_at > now
+    ):
+        return None
+    built = _built_for(instance)
+    workflow = load_state(instance.state, built)
+    previous = _current_data(workflow)
+    ready_before = _ready_manual(workflow)
+    try:
+        _run_engine(workflow, instance.id)
+    except InstanceIncidentError as exc:
+        _mark_incident(instance, exc.reason, None)
+        return None
+    ids = _save(instance, workflow, ready_before)
+    audit.record("instance.timer", "process_instance", instance.id, None)
+    return StepResult(instance.id, instance.status, instance.project_id, ids, _current_data(workflow), previous)
+
+
+def due_instances(now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Ids of running instances whose next timer is due."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(ProcessInstance.id)
+            .where(ProcessInstance.status == InstanceState.RUNNING, ProcessInstance.next_timer_at <= now)
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit)
+        )
+    )
+
+
+def due_filings(now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Ids of ready 备案 (filing) tasks whose time limit has passed."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(HumanTask.id)
+            .where(HumanTask.state == HumanTaskState.READY, HumanTask.mode == "filing", HumanTask.due_at <= now)
+            .order_by(HumanTask.due_at)
+            .limit(limit)
+        )
+    )
