@@ -1,19 +1,101 @@
-"""The task inbox: what waits for a user, the task page, completing a task."""
+"""The task inbox: what waits for a user, claiming a task, the task page, completing a task."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, exists, func, or_, select, union, update
+from sqlalchemy.orm import aliased
 
+from ..audit import services as audit
+from ..db import utcnow
 from ..engine import runtime
-from ..engine.models import HumanTask, HumanTaskState, TaskStep
-from ..engine.routing import Actor, actor_for, may_act
+from ..engine.errors import ConcurrentUpdateError, TaskNotFoundError, TaskNotReadyError
+from ..engine.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance, TaskStep
+from ..engine.routing import Actor, actor_for, may_act, today_local
 from ..extensions import db
-from ..orgs.models import Organisation, Post, User
+from ..i18n import SHANGHAI
+from ..orgs.models import Organisation, Post, Region, Substitution, User
 from ..projects import services as projects
 from ..projects.models import Project
+
+PER_PAGE = 20
+VIEWS = ("mine", "claimed", "department", "overdue", "done")
+SORTS = ("arrived_desc", "arrived_asc", "due_asc")
+READY = HumanTaskState.READY.value
+HT = HumanTask.__table__
+Holder = aliased(User, name="holder")
+
+
+class TaskClaimedError(Exception):
+    """Someone else has claimed the task: only they (or their substitute today) may act on it."""
+
+    def __init__(self, task_id: int, holder_id: int, holder_name: str) -> None:
+        super().__init__(f"task {task_id} is claimed by user {holder_id}")
+        self.task_id = task_id
+        self.holder_id = holder_id
+        self.holder_name = holder_name
+
+    def message(self) -> str:
+        return _("This task has been claimed by %(name)s.", name=self.holder_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# the lists
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """One inbox page as asked for in the address: the view, its filters, the order, the page."""
+
+    view: str = "mine"
+    page: int = 1
+    q: str = ""
+    region_id: int | None = None
+    process_id: str = ""
+    due_before: date | None = None
+    sort: str = "arrived_desc"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], page: int = 1) -> InboxQuery:
+        """Read the query from query-string arguments; what does not parse reads as not given."""
+        view = args.get("view", "")
+        sort = args.get("sort", "")
+        region = (args.get("region") or "").strip()
+        try:
+            due = date.fromisoformat((args.get("due_before") or "").strip())
+        except ValueError:
+            due = None
+        return cls(
+            view=view if view in VIEWS else "mine",
+            page=page,
+            q=(args.get("q") or "").strip()[:100],
+            region_id=int(region) if region.isdigit() and len(region) < 10 else None,
+            process_id=(args.get("process") or "").strip()[:100],
+            due_before=due,
+            sort=sort if sort in SORTS else "arrived_desc",
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.region_id or self.process_id or self.due_before)
+
+    def query_args(self, **changes: Any) -> dict[str, Any]:
+        """The non-default parts as query-string arguments (for tabs, the pager, the form's way back)."""
+        values: dict[str, Any] = {
+            "view": self.view if self.view != "mine" else None,
+            "q": self.q or None,
+            "region": self.region_id,
+            "process": self.process_id or None,
+            "due_before": self.due_before.isoformat() if self.due_before else None,
+            "sort": self.sort if self.sort != "arrived_desc" else None,
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v is not None}
 
 
 @dataclass
@@ -21,43 +103,287 @@ class InboxRow:
     task: HumanTask
     project_name: str
     project_code: str
+    post_name: str = ""
+    claimed_by_name: str = ""
+    can_act: bool = False
+    claimed_by_me: bool = False
+    overdue: bool = False
 
 
-def _waiting_for(actor: Actor) -> list[Any]:
-    """Ready tasks of the actor's organisation at a step the actor may take (own post or covered)."""
+@dataclass
+class InboxPage:
+    query: InboxQuery
+    rows: list[InboxRow]
+    total: int
+    counts: dict[str, int]
+    regions: list[tuple[int, str]] = field(default_factory=list)
+    processes: list[str] = field(default_factory=list)
+    per_page: int = PER_PAGE
+
+
+def _at_step(actor: Actor) -> Any:
+    """A task's current step is the actor's: their own post or one they cover (no post: anyone of the org)."""
     posts = actor.actable_posts
-    at_step = or_(HumanTask.post_id.is_(None), HumanTask.post_id.in_(posts)) if posts else HumanTask.post_id.is_(None)
-    return [HumanTask.org_code == actor.org_code, HumanTask.state == HumanTaskState.READY, at_step]
+    return or_(HumanTask.post_id.is_(None), HumanTask.post_id.in_(posts)) if posts else HumanTask.post_id.is_(None)
 
 
-def _done_by(user_id: int) -> list[Any]:
-    level = exists().where(TaskStep.human_task_id == HumanTask.id, TaskStep.user_id == user_id)
-    return [or_(HumanTask.completed_by_id == user_id, level)]
+def _done_ids(user_id: int) -> Any:
+    """Ids of the tasks the user completed or gave a level's opinion on."""
+    return union(
+        select(HumanTask.id).where(HumanTask.completed_by_id == user_id),
+        select(TaskStep.human_task_id).where(TaskStep.user_id == user_id),
+    )
 
 
-def inbox(user: User, page: int = 1, per_page: int = 20, done: bool = False) -> tuple[list[InboxRow], int]:
-    """Tasks waiting for the user (their posts, or posts they cover), or done by the user; newest first."""
-    if done:
-        where = _done_by(user.id)
-        order = HumanTask.created_at.desc()
-    else:
-        where = _waiting_for(actor_for(user))
-        order = HumanTask.created_at.desc()
-    total = db.session.scalar(select(func.count(HumanTask.id)).where(*where)) or 0
-    rows = db.session.execute(
-        select(HumanTask, Project.name, Project.code)
+def _view_where(view: str, user: User, actor: Actor, now: datetime) -> list[Any]:
+    if view == "done":
+        return [HumanTask.id.in_(_done_ids(user.id))]
+    # every other view lists ready tasks of the user's organisation (the inbox index leads)
+    where = [HumanTask.org_code == actor.org_code, HumanTask.state == READY]
+    if view in ("mine", "overdue"):
+        where.append(_at_step(actor))
+    if view == "overdue":
+        where.append(HumanTask.due_at < now)
+    if view == "claimed":
+        where.append(HumanTask.claimed_by_id == user.id)
+    return where
+
+
+def _filter_where(query: InboxQuery) -> list[Any]:
+    where: list[Any] = []
+    if query.q:
+        q = query.q
+        where.append(or_(Project.name.icontains(q, autoescape=True), Project.code.icontains(q, autoescape=True)))
+    if query.region_id:
+        where.append(Project.region_id == query.region_id)
+    if query.process_id:
+        where.append(ProcessInstance.process_id == query.process_id)
+    if query.due_before:
+        # due on or before that day in Asia/Shanghai
+        end = datetime.combine(query.due_before + timedelta(days=1), time(), SHANGHAI)
+        where.append(HumanTask.due_at < end)
+    return where
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "arrived_asc":
+        return [HumanTask.created_at.asc(), HumanTask.id.asc()]
+    if sort == "due_asc":
+        return [HumanTask.due_at.asc().nulls_last(), HumanTask.created_at.desc(), HumanTask.id.desc()]
+    return [HumanTask.created_at.desc(), HumanTask.id.desc()]
+
+
+def counts(user: User, actor: Actor | None = None, now: datetime | None = None) -> dict[str, int]:
+    """How many tasks each view holds, and how many wait for the user (`waiting`), in one query.
+
+    `waiting` (for the navigation) is `mine` without the tasks a colleague has claimed.
+    """
+    actor = actor or actor_for(user)
+    now = now or utcnow()
+    at_step = _at_step(actor)
+    mine_or_free = or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == user.id)
+    done = select(func.count()).select_from(_done_ids(user.id).subquery()).scalar_subquery()
+    row = db.session.execute(
+        select(
+            func.count(HumanTask.id).filter(at_step),
+            func.count(HumanTask.id).filter(HumanTask.claimed_by_id == user.id),
+            func.count(HumanTask.id),
+            func.count(HumanTask.id).filter(at_step, HumanTask.due_at < now),
+            done,
+            func.count(HumanTask.id).filter(at_step, mine_or_free),
+        ).where(HumanTask.org_code == actor.org_code, HumanTask.state == READY)
+    ).one()
+    return dict(zip((*VIEWS, "waiting"), (int(n or 0) for n in row), strict=True))
+
+
+def _rows(
+    user: User, actor: Actor, query: InboxQuery, per_page: int, now: datetime, total: int | None
+) -> tuple[list[InboxRow], int]:
+    """One page of a view, and the view's total under the filters (`total` is it when unfiltered)."""
+    where = _view_where(query.view, user, actor, now) + _filter_where(query)
+    stmt = (
+        select(HumanTask, Project.name, Project.code, Post.name, Holder.display_name)
         .outerjoin(Project, Project.id == HumanTask.project_id)
-        .where(*where)
-        .order_by(order, HumanTask.id.desc())
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+        .outerjoin(Post, Post.id == HumanTask.post_id)
+        .outerjoin(Holder, Holder.id == HumanTask.claimed_by_id)
+    )
+    if query.process_id:
+        stmt = stmt.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    found = db.session.execute(
+        stmt.where(*where).order_by(*_order(query.sort)).limit(per_page).offset((max(query.page, 1) - 1) * per_page)
     ).all()
-    return [InboxRow(t, name or "", code or "") for t, name, code in rows], int(total)
+    if total is None:
+        counted = select(func.count(HumanTask.id)).select_from(HumanTask)
+        if query.q or query.region_id:
+            counted = counted.join(Project, Project.id == HumanTask.project_id)
+        if query.process_id:
+            counted = counted.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        total = int(db.session.scalar(counted.where(*where)) or 0)
+    rows = []
+    for t, name, code, post_name, holder in found:
+        ready = t.state == READY and query.view != "done"
+        rows.append(
+            InboxRow(
+                t,
+                name or "",
+                code or "",
+                post_name or "",
+                holder or "",
+                can_act=ready and may_act(actor, t.org_code, t.post_id),
+                claimed_by_me=t.claimed_by_id == user.id,
+                overdue=ready and t.due_at is not None and t.due_at < now,
+            )
+        )
+    return rows, total
+
+
+def inbox_page(user: User, query: InboxQuery, per_page: int = PER_PAGE) -> InboxPage:
+    """One page of an inbox view, newest first unless asked otherwise, with every view's count.
+
+    A fixed number of statements whatever the inbox holds: the user's posts, the counts, the
+    page (plus its filtered total when filters are given), the regions and processes to filter by.
+    """
+    actor = actor_for(user)
+    now = utcnow()
+    numbers = counts(user, actor, now)
+    rows, total = _rows(user, actor, query, per_page, now, None if query.filtered else numbers[query.view])
+    regions = db.session.execute(select(Region.id, Region.name).order_by(Region.sort_order, Region.id)).all()
+    processes = db.session.scalars(
+        select(ProcessDefinition.process_id).distinct().order_by(ProcessDefinition.process_id)
+    ).all()
+    return InboxPage(query, rows, total, numbers, [(i, n) for i, n in regions], list(processes), per_page)
+
+
+def inbox(user: User, page: int = 1, per_page: int = PER_PAGE, done: bool = False) -> tuple[list[InboxRow], int]:
+    """Tasks waiting at the user's posts (or posts they cover), or done by the user; newest first."""
+    actor = actor_for(user)
+    now = utcnow()
+    query = InboxQuery(view="done" if done else "mine", page=page)
+    return _rows(user, actor, query, per_page, now, counts(user, actor, now)[query.view])
 
 
 def ready_count(user: User) -> int:
-    """How many tasks wait for the user."""
-    return int(db.session.scalar(select(func.count(HumanTask.id)).where(*_waiting_for(actor_for(user)))) or 0)
+    """How many tasks wait for the user (not counting those a colleague has claimed)."""
+    return counts(user)["waiting"]
+
+
+# ---------------------------------------------------------------------------------------------
+# claiming
+
+
+@dataclass
+class Claim:
+    """Who holds a task, read in one statement: with whether the reader substitutes for the holder today."""
+
+    state: str
+    org_code: str
+    post_id: int | None
+    holder_id: int | None
+    holder_name: str
+    covers_holder: bool
+
+    def blocks(self, user_id: int) -> bool:
+        """Tell whether the claim keeps `user_id` from acting (someone else holds it, not covered today)."""
+        return self.holder_id is not None and self.holder_id != user_id and not self.covers_holder
+
+
+_CLAIM = (
+    select(
+        HT.c.state,
+        HT.c.org_code,
+        HT.c.post_id,
+        HT.c.claimed_by_id,
+        User.display_name,
+        exists()
+        .where(
+            Substitution.user_id == HT.c.claimed_by_id,
+            Substitution.substitute_id == bindparam("b_user"),
+            Substitution.revoked_at.is_(None),
+            Substitution.starts_on <= bindparam("b_on"),
+            Substitution.ends_on >= bindparam("b_on"),
+        )
+        .label("covers_holder"),
+    )
+    .select_from(HT)
+    .outerjoin(User, User.id == HT.c.claimed_by_id)
+    .where(HT.c.id == bindparam("b_task"))
+)
+# the claim is taken only if the task is still ready, unclaimed and at a post the user may act at
+_TAKE = (
+    update(HT)
+    .where(
+        HT.c.id == bindparam("b_task"),
+        HT.c.state == READY,
+        HT.c.claimed_by_id.is_(None),
+        HT.c.org_code == bindparam("b_org"),
+        or_(HT.c.post_id.is_(None), HT.c.post_id.in_(bindparam("b_posts", expanding=True))),
+    )
+    .values(claimed_by_id=bindparam("b_user"), claimed_at=bindparam("b_now"))
+)
+_GIVE_BACK = (
+    update(HT)
+    .where(HT.c.id == bindparam("b_task"), HT.c.state == READY, HT.c.claimed_by_id == bindparam("b_holder"))
+    .values(claimed_by_id=None, claimed_at=None)
+)
+_CLEAR = update(HT).where(HT.c.id == bindparam("b_task")).values(claimed_by_id=None, claimed_at=None)
+
+
+def _claim_of(user_id: int, task_id: int) -> Claim | None:
+    row = db.session.connection().execute(_CLAIM, {"b_task": task_id, "b_user": user_id, "b_on": today_local()}).first()
+    return Claim(row[0], row[1], row[2], row[3], row[4] or "", bool(row[5])) if row is not None else None
+
+
+def claim(user: User, task_id: int) -> None:
+    """Claim a ready task at one of the user's posts, so colleagues see it is taken (flush only).
+
+    One conditional UPDATE decides; only when it changes nothing is the task read to say why:
+    TaskClaimedError names who holds it. Claiming a task one already holds changes nothing.
+    """
+    actor = actor_for(user)
+    params = {
+        "b_task": task_id,
+        "b_org": actor.org_code,
+        "b_posts": sorted(actor.actable_posts),
+        "b_user": user.id,
+        "b_now": utcnow(),
+    }
+    if db.session.connection().execute(_TAKE, params).rowcount == 1:
+        audit.record("task.claim", "human_task", task_id, user.id)
+        return
+    found = _claim_of(user.id, task_id)
+    if found is None or not may_act(actor, found.org_code, found.post_id):
+        raise TaskNotFoundError(str(task_id))
+    if found.state != READY:
+        raise TaskNotReadyError(found.state)
+    if found.holder_id == user.id:
+        return
+    if found.holder_id is not None:
+        raise TaskClaimedError(task_id, found.holder_id, found.holder_name)
+    raise ConcurrentUpdateError(str(task_id))  # it moved on between the UPDATE and the read
+
+
+def release(user: User, task_id: int) -> None:
+    """Give a claimed task back to the post: by its holder, or by whoever substitutes for the holder today."""
+    conn = db.session.connection()
+    if conn.execute(_GIVE_BACK, {"b_task": task_id, "b_holder": user.id}).rowcount == 1:
+        audit.record("task.release", "human_task", task_id, user.id)
+        return
+    found = _claim_of(user.id, task_id)
+    if found is None or not (found.covers_holder or may_act(actor_for(user), found.org_code, found.post_id)):
+        raise TaskNotFoundError(str(task_id))
+    if found.state != READY:
+        raise TaskNotReadyError(found.state)
+    if found.holder_id is None or found.holder_id == user.id:
+        return  # nothing (left) to give back
+    if found.blocks(user.id):
+        raise TaskClaimedError(task_id, found.holder_id, found.holder_name)
+    if conn.execute(_GIVE_BACK, {"b_task": task_id, "b_holder": found.holder_id}).rowcount != 1:
+        raise ConcurrentUpdateError(str(task_id))
+    audit.record("task.release", "human_task", task_id, user.id, on_behalf_of_id=found.holder_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# the task page and completing a task
 
 
 @dataclass
@@ -71,6 +397,10 @@ class TaskPage:
     # this task's chain: earlier levels' opinions (step, name of the signer) and the post it waits at
     levels: list[tuple[TaskStep, str]]
     waiting_post: str | None
+    # who has claimed the task (empty: nobody), and whether that keeps this user from acting
+    claimed_by_name: str = ""
+    claimed_by_other: bool = False
+    may_release: bool = False
 
 
 def task_page(user: User, task_id: int) -> TaskPage:
@@ -78,9 +408,11 @@ def task_page(user: User, task_id: int) -> TaskPage:
     ht = runtime.load_task(task_id)
     actor = actor_for(user)
     can_act = ht.state == HumanTaskState.READY and may_act(actor, ht.org_code, ht.post_id)
-    took_part = db.session.scalar(select(HumanTask.id).where(HumanTask.id == task_id, *_done_by(user.id)))
+    took_part = db.session.scalar(
+        select(HumanTask.id).where(HumanTask.id == task_id, HumanTask.id.in_(_done_ids(user.id)))
+    )
     if not can_act and took_part is None:
-        raise runtime.TaskNotFoundError(str(task_id))
+        raise TaskNotFoundError(str(task_id))
     project = db.session.get(Project, ht.project_id) if ht.project_id else None
     history = db.session.execute(
         select(HumanTask, Organisation.name)
@@ -95,6 +427,7 @@ def task_page(user: User, task_id: int) -> TaskPage:
         .order_by(TaskStep.position)
     ).all()
     waiting = db.session.get(Post, ht.post_id) if ht.post_id and ht.state == HumanTaskState.READY else None
+    held = _claim_of(user.id, task_id) if can_act and ht.claimed_by_id is not None else None
     return TaskPage(
         ht,
         runtime.task_form(ht),
@@ -104,13 +437,25 @@ def task_page(user: User, task_id: int) -> TaskPage:
         can_act,
         [(step, name) for step, name in levels],
         waiting.name if waiting else None,
+        claimed_by_name=held.holder_name if held else "",
+        claimed_by_other=bool(held and held.blocks(user.id)),
+        may_release=bool(held and not held.blocks(user.id)),
     )
 
 
 def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepResult:
-    """Complete a task as `user` and let the project follow the outcome (flush only)."""
+    """Complete a task as `user` and let the project follow the outcome (flush only).
+
+    A task a colleague has claimed is refused (TaskClaimedError) before the engine runs. When
+    a level of a department's chain is done, the claim ends: the task moves on to the next post.
+    """
+    held = _claim_of(user.id, task_id)
+    if held is not None and held.state == READY and held.org_code == user.org.code and held.blocks(user.id):
+        raise TaskClaimedError(task_id, held.holder_id or 0, held.holder_name)
     # the runtime reads the user's standing towards the task's post together with its lock
     actor = Actor(user.id, user.display_name, user.org.code, user.org.name)
     result = runtime.complete_task(task_id, answers, actor)
+    if held is not None and held.holder_id is not None and task_id in result.new_task_ids:
+        db.session.connection().execute(_CLEAR, {"b_task": task_id})
     projects.follow_outcome(result.project_id, result.data, result.previous_data)
     return result
