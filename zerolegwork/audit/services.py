@@ -52,6 +52,8 @@ ACTIONS: dict[str, Any] = {
     "calendar.seed": _l("Official holiday schedule loaded"),
     "task.return_level": _l("Returned to the previous step"),
     "task.add_signer": _l("Signer added"),
+    "task.claim": _l("Task claimed"),
+    "task.release": _l("Task released"),
     "auth.rate_limited": _l("Rate limited"),
     "auth.password_changed": _l("Changed the password"),
     "auth.totp_enrolled": _l("Set up a one-time code"),

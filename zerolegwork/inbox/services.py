@@ -7,21 +7,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import bindparam, exists, func, or_, select, union, update
+from sqlalchemy import exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 
-from ..audit import services as audit
 from ..db import utcnow
 from ..engine import runtime
-from ..engine.errors import ConcurrentUpdateError, TaskNotFoundError, TaskNotReadyError
+from ..engine.errors import TaskNotFoundError
 from ..engine.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance, TaskStep
-from ..engine.routing import Actor, actor_for, may_act, today_local
+from ..engine.routing import Actor, actor_for, may_act
 from ..extensions import db
 from ..i18n import SHANGHAI
-from ..orgs.models import Organisation, Post, Region, Substitution, User
+from ..orgs.models import Organisation, Post, Region, User
 from ..projects import services as projects
 from ..projects.models import Project
+from .claims import _CLEAR, _claim_of
+from .claims import TaskClaimedError as TaskClaimedError  # re-exported for the views
+from .claims import claim as claim
+from .claims import release as release
 
 PER_PAGE = 20
 VIEWS = ("mine", "claimed", "department", "overdue", "done")
@@ -29,20 +31,6 @@ SORTS = ("arrived_desc", "arrived_asc", "due_asc")
 READY = HumanTaskState.READY.value
 HT = HumanTask.__table__
 Holder = aliased(User, name="holder")
-
-
-class TaskClaimedError(Exception):
-    """Someone else has claimed the task: only they (or their substitute today) may act on it."""
-
-    def __init__(self, task_id: int, holder_id: int, holder_name: str) -> None:
-        super().__init__(f"task {task_id} is claimed by user {holder_id}")
-        self.task_id = task_id
-        self.holder_id = holder_id
-        self.holder_name = holder_name
-
-    def message(self) -> str:
-        return _("This task has been claimed by %(name)s.", name=self.holder_name)
-
 
 # ---------------------------------------------------------------------------------------------
 # the lists
@@ -153,7 +141,11 @@ def _filter_where(query: InboxQuery) -> list[Any]:
     where: list[Any] = []
     if query.q:
         q = query.q
-        where.append(or_(Project.name.icontains(q, autoescape=True), Project.code.icontains(q, autoescape=True)))
+        # ILIKE lower-cases every candidate's name (slow on Chinese text); without letters LIKE finds the same
+        if q.lower() == q.upper():
+            where.append(or_(Project.name.contains(q, autoescape=True), Project.code.contains(q, autoescape=True)))
+        else:
+            where.append(or_(Project.name.icontains(q, autoescape=True), Project.code.icontains(q, autoescape=True)))
     if query.region_id:
         where.append(Project.region_id == query.region_id)
     if query.process_id:
@@ -185,12 +177,12 @@ def counts(user: User, actor: Actor | None = None, now: datetime | None = None) 
     done = select(func.count()).select_from(_done_ids(user.id).subquery()).scalar_subquery()
     row = db.session.execute(
         select(
-            func.count(HumanTask.id).filter(at_step),
-            func.count(HumanTask.id).filter(HumanTask.claimed_by_id == user.id),
-            func.count(HumanTask.id),
-            func.count(HumanTask.id).filter(at_step, HumanTask.due_at < now),
+            func.count().filter(at_step),
+            func.count().filter(HumanTask.claimed_by_id == user.id),
+            func.count(),
+            func.count().filter(at_step, HumanTask.due_at < now),
             done,
-            func.count(HumanTask.id).filter(at_step, mine_or_free),
+            func.count().filter(at_step, mine_or_free),
         ).where(HumanTask.org_code == actor.org_code, HumanTask.state == READY)
     ).one()
     return dict(zip((*VIEWS, "waiting"), (int(n or 0) for n in row), strict=True))
@@ -199,28 +191,40 @@ def counts(user: User, actor: Actor | None = None, now: datetime | None = None) 
 def _rows(
     user: User, actor: Actor, query: InboxQuery, per_page: int, now: datetime, total: int | None
 ) -> tuple[list[InboxRow], int]:
-    """One page of a view, and the view's total under the filters (`total` is it when unfiltered)."""
+    """One page of a view, and the view's total under the filters (`total` is it when unfiltered).
+
+    The page's ids are chosen on human_task alone (joined only to what a filter needs) and only
+    those 20 rows are joined to project, post and holder: joining first would look up every
+    waiting task's project before the LIMIT. A filtered total comes with the ids (a window count).
+    """
+    chosen = select(HumanTask.id)
+    if query.q or query.region_id:
+        chosen = chosen.join(Project, Project.id == HumanTask.project_id)
+    if query.process_id:
+        chosen = chosen.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    if total is None:
+        chosen = chosen.add_columns(func.count().over().label("total"))
     where = _view_where(query.view, user, actor, now) + _filter_where(query)
-    stmt = (
-        select(HumanTask, Project.name, Project.code, Post.name, Holder.display_name)
+    offset = (max(query.page, 1) - 1) * per_page
+    ids = chosen.where(*where).order_by(*_order(query.sort)).limit(per_page).offset(offset).subquery("chosen")
+    found = db.session.execute(
+        select(HumanTask, Project.name, Project.code, Post.name, Holder.display_name, *ids.c[1:])
+        .join_from(ids, HumanTask, HumanTask.id == ids.c.id)
         .outerjoin(Project, Project.id == HumanTask.project_id)
         .outerjoin(Post, Post.id == HumanTask.post_id)
         .outerjoin(Holder, Holder.id == HumanTask.claimed_by_id)
-    )
-    if query.process_id:
-        stmt = stmt.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-    found = db.session.execute(
-        stmt.where(*where).order_by(*_order(query.sort)).limit(per_page).offset((max(query.page, 1) - 1) * per_page)
+        .order_by(*_order(query.sort))
     ).all()
     if total is None:
-        counted = select(func.count(HumanTask.id)).select_from(HumanTask)
-        if query.q or query.region_id:
-            counted = counted.join(Project, Project.id == HumanTask.project_id)
-        if query.process_id:
-            counted = counted.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        total = int(db.session.scalar(counted.where(*where)) or 0)
+        if found:
+            total = int(found[0][-1])
+        elif offset:  # past the last page: count apart
+            counted = chosen.with_only_columns(func.count()).where(*where).order_by(None)
+            total = int(db.session.scalar(counted) or 0)
+        else:
+            total = 0
     rows = []
-    for t, name, code, post_name, holder in found:
+    for t, name, code, post_name, holder, *_total in found:
         ready = t.state == READY and query.view != "done"
         rows.append(
             InboxRow(
@@ -268,121 +272,6 @@ def ready_count(user: User) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# claiming
-
-
-@dataclass
-class Claim:
-    """Who holds a task, read in one statement: with whether the reader substitutes for the holder today."""
-
-    state: str
-    org_code: str
-    post_id: int | None
-    holder_id: int | None
-    holder_name: str
-    covers_holder: bool
-
-    def blocks(self, user_id: int) -> bool:
-        """Tell whether the claim keeps `user_id` from acting (someone else holds it, not covered today)."""
-        return self.holder_id is not None and self.holder_id != user_id and not self.covers_holder
-
-
-_CLAIM = (
-    select(
-        HT.c.state,
-        HT.c.org_code,
-        HT.c.post_id,
-        HT.c.claimed_by_id,
-        User.display_name,
-        exists()
-        .where(
-            Substitution.user_id == HT.c.claimed_by_id,
-            Substitution.substitute_id == bindparam("b_user"),
-            Substitution.revoked_at.is_(None),
-            Substitution.starts_on <= bindparam("b_on"),
-            Substitution.ends_on >= bindparam("b_on"),
-        )
-        .label("covers_holder"),
-    )
-    .select_from(HT)
-    .outerjoin(User, User.id == HT.c.claimed_by_id)
-    .where(HT.c.id == bindparam("b_task"))
-)
-# the claim is taken only if the task is still ready, unclaimed and at a post the user may act at
-_TAKE = (
-    update(HT)
-    .where(
-        HT.c.id == bindparam("b_task"),
-        HT.c.state == READY,
-        HT.c.claimed_by_id.is_(None),
-        HT.c.org_code == bindparam("b_org"),
-        or_(HT.c.post_id.is_(None), HT.c.post_id.in_(bindparam("b_posts", expanding=True))),
-    )
-    .values(claimed_by_id=bindparam("b_user"), claimed_at=bindparam("b_now"))
-)
-_GIVE_BACK = (
-    update(HT)
-    .where(HT.c.id == bindparam("b_task"), HT.c.state == READY, HT.c.claimed_by_id == bindparam("b_holder"))
-    .values(claimed_by_id=None, claimed_at=None)
-)
-_CLEAR = update(HT).where(HT.c.id == bindparam("b_task")).values(claimed_by_id=None, claimed_at=None)
-
-
-def _claim_of(user_id: int, task_id: int) -> Claim | None:
-    row = db.session.connection().execute(_CLAIM, {"b_task": task_id, "b_user": user_id, "b_on": today_local()}).first()
-    return Claim(row[0], row[1], row[2], row[3], row[4] or "", bool(row[5])) if row is not None else None
-
-
-def claim(user: User, task_id: int) -> None:
-    """Claim a ready task at one of the user's posts, so colleagues see it is taken (flush only).
-
-    One conditional UPDATE decides; only when it changes nothing is the task read to say why:
-    TaskClaimedError names who holds it. Claiming a task one already holds changes nothing.
-    """
-    actor = actor_for(user)
-    params = {
-        "b_task": task_id,
-        "b_org": actor.org_code,
-        "b_posts": sorted(actor.actable_posts),
-        "b_user": user.id,
-        "b_now": utcnow(),
-    }
-    if db.session.connection().execute(_TAKE, params).rowcount == 1:
-        audit.record("task.claim", "human_task", task_id, user.id)
-        return
-    found = _claim_of(user.id, task_id)
-    if found is None or not may_act(actor, found.org_code, found.post_id):
-        raise TaskNotFoundError(str(task_id))
-    if found.state != READY:
-        raise TaskNotReadyError(found.state)
-    if found.holder_id == user.id:
-        return
-    if found.holder_id is not None:
-        raise TaskClaimedError(task_id, found.holder_id, found.holder_name)
-    raise ConcurrentUpdateError(str(task_id))  # it moved on between the UPDATE and the read
-
-
-def release(user: User, task_id: int) -> None:
-    """Give a claimed task back to the post: by its holder, or by whoever substitutes for the holder today."""
-    conn = db.session.connection()
-    if conn.execute(_GIVE_BACK, {"b_task": task_id, "b_holder": user.id}).rowcount == 1:
-        audit.record("task.release", "human_task", task_id, user.id)
-        return
-    found = _claim_of(user.id, task_id)
-    if found is None or not (found.covers_holder or may_act(actor_for(user), found.org_code, found.post_id)):
-        raise TaskNotFoundError(str(task_id))
-    if found.state != READY:
-        raise TaskNotReadyError(found.state)
-    if found.holder_id is None or found.holder_id == user.id:
-        return  # nothing (left) to give back
-    if found.blocks(user.id):
-        raise TaskClaimedError(task_id, found.holder_id, found.holder_name)
-    if conn.execute(_GIVE_BACK, {"b_task": task_id, "b_holder": found.holder_id}).rowcount != 1:
-        raise ConcurrentUpdateError(str(task_id))
-    audit.record("task.release", "human_task", task_id, user.id, on_behalf_of_id=found.holder_id)
-
-
-# ---------------------------------------------------------------------------------------------
 # the task page and completing a task
 
 
@@ -408,8 +297,15 @@ def task_page(user: User, task_id: int) -> TaskPage:
     ht = runtime.load_task(task_id)
     actor = actor_for(user)
     can_act = ht.state == HumanTaskState.READY and may_act(actor, ht.org_code, ht.post_id)
+    # correlated on the one task (a primary-key read), not the user's whole history
     took_part = db.session.scalar(
-        select(HumanTask.id).where(HumanTask.id == task_id, HumanTask.id.in_(_done_ids(user.id)))
+        select(HumanTask.id).where(
+            HumanTask.id == task_id,
+            or_(
+                HumanTask.completed_by_id == user.id,
+                exists().where(TaskStep.human_task_id == HumanTask.id, TaskStep.user_id == user.id),
+            ),
+        )
     )
     if not can_act and took_part is None:
         raise TaskNotFoundError(str(task_id))

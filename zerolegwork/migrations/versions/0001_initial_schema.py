@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:19:17.616044
+Create Date: 2026-11-26 09:05:06.449163
 
 """
 from alembic import op
@@ -307,10 +307,12 @@ def upgrade():
     sa.UniqueConstraint('instance_id', 'task_guid', name=op.f('uq_human_task_instance_id_task_guid'))
     )
     with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.create_index('ix_human_task_completed_by', ['completed_by_id'], unique=False)
         batch_op.create_index('ix_human_task_inbox', ['org_code', 'state', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_task_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_task_post_id'), ['post_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_task_project_id'), ['project_id'], unique=False)
+        batch_op.create_index('ix_human_task_ready_post', ['org_code', 'post_id', 'created_at'], unique=False, postgresql_include=['claimed_by_id', 'due_at'], postgresql_where=sa.text("state = 'ready'"))
 
     op.create_table('post_member',
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -401,10 +403,12 @@ def downgrade():
 
     op.drop_table('post_member')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_ready_post', postgresql_include=['claimed_by_id', 'due_at'], postgresql_where=sa.text("state = 'ready'"))
         batch_op.drop_index(batch_op.f('ix_human_task_project_id'))
         batch_op.drop_index(batch_op.f('ix_human_task_post_id'))
         batch_op.drop_index(batch_op.f('ix_human_task_instance_id'))
         batch_op.drop_index('ix_human_task_inbox')
+        batch_op.drop_index('ix_human_task_completed_by')
 
     op.drop_table('human_task')
     with op.batch_alter_table('chain_step', schema=None) as batch_op:
