@@ -44,3 +44,33 @@ def revise(people: dict[str, Any], project_id: int, action: str = "resubmit") ->
     result = inbox.complete(user, task.id, {"action": action, "note": "已按意见修改"})
     db.session.commit()
     return result
+
+
+def run_together(app: Any, *fns: Any) -> list[Any]:
+    """Run each function in its own thread and app context, released at the same instant; commit each.
+
+    A function that raises leaves its exception in the results (and its transaction rolled back).
+    """
+    import threading
+
+    barrier = threading.Barrier(len(fns))
+    results: list[Any] = [None] * len(fns)
+
+    def target(i: int, fn: Any) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                results[i] = fn()
+                db.session.commit()
+            except Exception as exc:  # the caller inspects what each one raised
+                db.session.rollback()
+                results[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=target, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results

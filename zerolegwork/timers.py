@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
@@ -12,6 +13,7 @@ from . import jobs
 from .audit import chain as audit_chain
 from .engine import sweeps
 from .engine.errors import ConcurrentUpdateError, InstanceIncidentError
+from .engine.runtime import StepResult
 from .extensions import db
 from .orgs.security import purge_rate_limits
 from .projects import services as projects
@@ -20,44 +22,31 @@ log = logging.getLogger(__name__)
 
 
 def sweep(now: datetime | None = None) -> int:
-    """Fire due timers once each; safe to run in several processes at once. Returns instances advanced."""
-    advanced = 0
-    ids = sweeps.due_instances(now)
-    db.session.rollback()
-    for instance_id in ids:
-        try:
-            result = sweeps.advance_timers(instance_id, now)
-            if result is not None:
-                projects.follow_outcome(result.project_id, result.data, result.previous_data)
-                advanced += 1
-            db.session.commit()
-        except ConcurrentUpdateError:
-            db.session.rollback()  # another sweep advanced it first
-        jobs.dispatch_committed()
-    advanced += _acknowledge_filings(now)
+    """Fire due timers and acknowledge lapsed 备案 tasks, once each; safe in several processes at once."""
+    advanced = _each(sweeps.due_instances(now), sweeps.advance_timers, now)
+    advanced += _each(sweeps.due_filings(now), sweeps.acknowledge_filing, now)
     audit_chain.seal(wait=False)  # chain the events written since the last sweep; skip if another process seals
     db.session.commit()
     return advanced
 
 
-def _acknowledge_filings(now: datetime | None) -> int:
-    """备案 (filing) tasks whose time passed without objection complete by themselves, each committed alone."""
-    done = 0
-    ids = sweeps.due_filings(now)
+def _each(ids: list[int], step: Callable[[int, datetime | None], StepResult | None], now: datetime | None) -> int:
+    """Run `step` on each id in a transaction of its own; the project follows; return how many moved."""
     db.session.rollback()
-    for task_id in ids:
+    moved = 0
+    for object_id in ids:
         try:
-            result = sweeps.acknowledge_filing(task_id, now)
+            result = step(object_id, now)
             if result is not None:
                 projects.follow_outcome(result.project_id, result.data, result.previous_data)
-                done += 1
+                moved += 1
             db.session.commit()
         except ConcurrentUpdateError:
-            db.session.rollback()
+            db.session.rollback()  # another sweep moved it first
         except InstanceIncidentError:
             db.session.commit()  # the incident mark is kept
         jobs.dispatch_committed()
-    return done
+    return moved
 
 
 def start_background_sweeper(app: Flask, interval: float) -> threading.Event:

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import event, func, select
 
 from tests.engine.probe_diagrams import write_probe
-from tests.helpers import ready_tasks, sign
+from tests.helpers import ready_tasks, run_together, sign
 from zerolegwork import timers
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
 from zerolegwork.engine.catalog import load_catalog
 from zerolegwork.engine.deploy import deploy_catalog
-from zerolegwork.engine.errors import ConcurrentUpdateError, EngineError, TaskNotReadyError
+from zerolegwork.engine.errors import ConcurrentUpdateError, TaskNotReadyError
 from zerolegwork.engine.models import HumanTask, ProcessInstance
 from zerolegwork.extensions import db
 from zerolegwork.inbox import services as inbox
@@ -27,31 +25,6 @@ from zerolegwork.orgs.models import User
 from zerolegwork.projects import services as projects
 
 FORMS = __import__("pathlib").Path(__file__).resolve().parents[2] / "forms"
-
-
-def run_together(app: Flask, *fns: Callable[[], Any]) -> list[Any]:
-    """Run each function in its own thread and app context, released at the same instant."""
-    barrier = threading.Barrier(len(fns))
-    results: list[Any] = [None] * len(fns)
-
-    def target(i: int, fn: Callable[[], Any]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=10)
-                results[i] = fn()
-                db.session.commit()
-            except EngineError as exc:
-                db.session.rollback()
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=target, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def completer(user_id: int, task_id: int, decision: str, opinion: str) -> Callable[[], Any]:

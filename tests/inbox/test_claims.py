@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
-from tests.helpers import ready_tasks
+from tests.helpers import ready_tasks, run_together
 from tests.inbox.conftest import finance_post, statements
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine.errors import TaskNotFoundError, TaskNotReadyError
@@ -191,31 +189,6 @@ def test_the_task_page_says_who_holds_the_claim(any_app, people, finance_tasks, 
     assert not mine.claimed_by_other and mine.may_release
     free = inbox.task_page(chief, finance_tasks[1].id)
     assert free.claimed_by_name == "" and not free.claimed_by_other
-
-
-def run_together(app: Flask, *fns: Callable[[], Any]) -> list[Any]:
-    """Run each function in its own thread and app context, released at the same instant; commit each."""
-    barrier = threading.Barrier(len(fns))
-    results: list[Any] = [None] * len(fns)
-
-    def target(i: int, fn: Callable[[], Any]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=10)
-                results[i] = fn()
-                db.session.commit()
-            except Exception as exc:
-                db.session.rollback()
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=target, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def claimer(user_id: int, task_id: int) -> Callable[[], int]:
