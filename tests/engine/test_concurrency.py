@@ -82,16 +82,6 @@ def test_the_same_task_submitted_twice_at_once_completes_once(any_app, people):
     assert n == 1
 
 
-def test_the_conflict_answer_over_http_is_409(client, login, people):
-    project = people["projects"][0]
-    login("unit1")
-    client.post(f"/projects/{project.id}/submit")
-    login("finance1")
-    (task,) = ready_tasks(project.id, "finance")
-    assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "opinion": "同意"}).status_code == 302
-    assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "opinion": "同意"}).status_code == 409
-
-
 def deploy_probe(tmp_path, **slots: str) -> None:
     catalog = load_catalog(write_probe(tmp_path / "bpmn", **slots), FORMS)
     assert not catalog.problems, catalog.problems

@@ -66,17 +66,8 @@ def staff(any_app: Flask) -> dict[str, Any]:
 
 
 @pytest.fixture
-def calendar_web(any_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The app with the calendar page (registered here until web.py and permissions.POLICY have it)."""
-    from zerolegwork import permissions
-
-    for endpoint in ("workdays.index", "workdays.change"):
-        if endpoint not in permissions.POLICY:
-            monkeypatch.setitem(permissions.POLICY, endpoint, permissions.Rule.REGION_ADMIN)
-    if "workdays" not in any_app.blueprints:
-        from zerolegwork.workdays.views import bp
-
-        any_app.register_blueprint(bp)
+def calendar_web(any_app: Flask) -> Flask:
+    """The app; the calendar page is registered by web.py and guarded by permissions.POLICY."""
     return any_app
 
 
