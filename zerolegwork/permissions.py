@@ -67,6 +67,9 @@ POLICY: dict[str, Rule] = {
     "workdays.change": Rule.REGION_ADMIN,
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
+    # files domain (attachments)
+    # records domain (process records)
+    # project library
 }
 
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {

@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(workdays_bp)
+    # more blueprints: files, records, project library
 
     login_manager.login_view = "orgs.login"
     login_manager.login_message = _l("Please sign in first.")
