@@ -23,10 +23,44 @@ CITY_DEPARTMENTS = [
     ("housing", "housing", "housing1", "住建局 审查员"),
 ]
 
+# name, region, category, planned investment (万元), competent department, industry, policy, mode, status, years
 PROJECTS = [
-    ("2026-150200-48-01-000001", "包头市昆区友谊大街道路改造工程", "昆区", "市政道路", Decimal("12800.0000")),
-    ("2026-150200-48-01-000002", "青山区第三污水处理厂扩建项目", "青山区", "生态环保", Decimal("35600.5000")),
-    ("2026-150200-48-01-000003", "东河区老旧小区改造（一期）", "东河区", "城市更新", Decimal("8650.2500")),
+    (
+        "包头市昆区友谊大街道路改造工程",
+        "昆区",
+        "市政道路",
+        Decimal("12800.0000"),
+        "housing",
+        "交通运输",
+        "一般公共预算",
+        "改建",
+        "前期",
+        (2026, 2027),
+    ),
+    (
+        "青山区第三污水处理厂扩建项目",
+        "青山区",
+        "生态环保",
+        Decimal("35600.5000"),
+        "environment",
+        "生态环保",
+        "地方政府专项债券",
+        "扩建",
+        "储备",
+        (2026, 2028),
+    ),
+    (
+        "东河区老旧小区改造（一期）",
+        "东河区",
+        "城市更新",
+        Decimal("8650.2500"),
+        "housing",
+        "市政公用",
+        "中央预算内投资",
+        "改建",
+        "在建",
+        (2025, 2026),
+    ),
 ]
 
 EXPERTS = [
@@ -104,8 +138,23 @@ def seed() -> list[tuple[str, str]]:
     from .workdays.services import seed_public_holidays
 
     seed_public_holidays()
-    for code, name, region_name, category, amount in PROJECTS:
-        projects.create_project(code, name, unit.id, region_name, category, amount)
+    for name, region_name, category, amount, dept, industry, policy, mode, status, (start, end) in PROJECTS:
+        projects.create_project(
+            None,
+            name,
+            unit.id,
+            region_name,
+            category,
+            amount,
+            competent_department_id=orgs.org_by_code(dept).id,  # type: ignore[union-attr]
+            industry_type=industry,
+            investment_policy=policy,
+            construction_mode=mode,
+            investment_mode="直接投资",
+            management_status=status,
+            start_year=start,
+            end_year=end,
+        )
     db.session.flush()
     return accounts()
 

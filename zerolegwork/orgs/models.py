@@ -30,6 +30,7 @@ class OrgState(StrEnum):
     ACTIVE = "active"
     REJECTED = "rejected"
     DISABLED = "disabled"
+    UNREGISTERED = "unregistered"  # named in an imported project file; has no users until it registers
 
 
 class ApprovalMode(StrEnum):

@@ -11,3 +11,11 @@ class ProjectStateError(Exception):
 
 class WithdrawRefusedError(Exception):
     """A department has already acted on this round; the submission can no longer be withdrawn."""
+
+
+class ProjectFormError(Exception):
+    """A project form with invalid fields; `errors` maps field name to a message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors

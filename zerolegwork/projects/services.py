@@ -19,19 +19,41 @@ SIGNOFF_PROCESS = "joint_signoff"
 
 
 def create_project(
-    code: str, name: str, unit_id: int, region: str, category: str, planned_investment: Decimal
+    code: str | None,
+    name: str,
+    unit_id: int,
+    region: str,
+    category: str,
+    planned_investment: Decimal,
+    **classification: Any,
 ) -> Project:
-    """Add a project to the library (flush only)."""
+    """Add a project to the library (flush only); without a code, the next national code is allocated.
+
+    `classification` may carry investment_policy, industry_type, construction_mode, investment_mode,
+    management_status, competent_department_id, cumulative_investment, start_year, end_year.
+    """
+    from .codes import allocate
+    from .classification import INDUSTRY_CODES
+
     region_row = orgs.region_by_name(region)
     if region_row is None:
         raise ValueError(f"unknown region {region!r}")
+    if code is None:
+        from datetime import date
+
+        year = int(classification.get("start_year") or date.today().year)
+        industry = INDUSTRY_CODES.get(str(classification.get("industry_type") or "其他"), "99")
+        code = allocate(year, region_row.code, industry)
     project = Project(
         code=code,
         name=name,
         unit_id=unit_id,
         region_id=region_row.id,
+        level=region_row.level,
         category=category,
         planned_investment=Decimal(planned_investment).quantize(Decimal("0.0001")),
+        cumulative_investment=Decimal(classification.pop("cumulative_investment", 0) or 0).quantize(Decimal("0.0001")),
+        **classification,
     )
     db.session.add(project)
     db.session.flush()

@@ -1,0 +1,78 @@
+"""What pages show of an instance: where it stands in its diagram, the diagram itself; and data updates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+
+from ..audit import services as audit
+from ..extensions import db
+from . import store
+from .errors import TaskNotFoundError, TaskNotReadyError
+from .models import InstanceState, ProcessDefinition, ProcessInstance
+from .runtime import _built_for, _next_timer
+from .state import SERIALIZER, dump_state, load_state
+
+# the state of a flow node as pages name it
+DONE, ACTIVE, PENDING = "done", "active", "pending"
+
+
+def positions(instance_id: int) -> dict[str, str]:
+    """Each flow node of the top-level process by id: done, active (waiting for people or a called process), pending."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise TaskNotFoundError(str(instance_id))
+    workflow = load_state(instance.state, _built_for(instance))
+    out: dict[str, str] = {}
+    for task in workflow.get_tasks(skip_subprocesses=True):
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == TaskState.COMPLETED:
+            state = DONE
+        elif task.state in (TaskState.READY, TaskState.STARTED, TaskState.WAITING):
+            state = ACTIVE
+        else:
+            state = PENDING
+        # a loop visits a node more than once: the latest visit that is not pending wins
+        if out.get(bpmn_id) != ACTIVE and (state != PENDING or bpmn_id not in out):
+            out[bpmn_id] = state
+    return out
+
+
+def diagram_xml(instance_id: int) -> str:
+    """The BPMN XML of the file that defines the instance's top-level process (the version it runs on)."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise TaskNotFoundError(str(instance_id))
+    definition = db.session.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None
+    files: Mapping[str, str] = definition.bundle.get("bpmn", {})
+    for name, xml in files.items():
+        if name.rsplit("/", 1)[-1] == f"{instance.process_id}.bpmn":
+            return xml
+    return next(iter(files.values()), "")
+
+
+def update_data(instance_id: int, values: Mapping[str, Any], actor_id: int | None) -> int:
+    """Set top-level keys on every unfinished task of a running instance, so steps not yet reached read them.
+
+    Returns how many tasks were touched; never commits.
+    """
+    instance = store.lock_instance(instance_id)
+    if instance is None:
+        raise TaskNotFoundError(str(instance_id))
+    if instance.status != InstanceState.RUNNING:
+        raise TaskNotReadyError(instance.status)
+    workflow = load_state(instance.state, _built_for(instance))
+    unfinished = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.FUTURE | TaskState.LIKELY
+    touched = 0
+    for task in workflow.get_tasks(state=unfinished):
+        task.data.update(values)
+        touched += 1
+    workflow.data.update(values)
+    store.save_instance(instance, dump_state(workflow), SERIALIZER, instance.status, _next_timer(workflow))
+    audit.record("instance.data", "process_instance", instance.id, actor_id, keys=sorted(values))
+    return touched

@@ -1,0 +1,57 @@
+"""The classification vocabularies of the project library (项目分类管理).
+
+Values are the Chinese terms themselves: they are what units write in their import files and what
+reports group by. Each vocabulary is a tuple in display order; `INDUSTRY_CODES` gives the two-digit
+industry part of the project code.
+"""
+
+from __future__ import annotations
+
+INVESTMENT_POLICIES = ("中央预算内投资", "地方政府专项债券", "一般公共预算", "政府性基金", "国有资本", "其他")
+INDUSTRY_TYPES = (
+    "交通运输",
+    "水利",
+    "能源",
+    "农林",
+    "市政公用",
+    "教育",
+    "卫生健康",
+    "文化旅游",
+    "生态环保",
+    "工业",
+    "信息化",
+    "社会保障",
+    "其他",
+)
+CATEGORIES = ("市政道路", "城市更新", "房屋建筑", "工业", "信息化", "生态环保", "农林水利", "社会事业", "其他")
+CONSTRUCTION_MODES = ("新建", "改建", "扩建", "迁建", "维修")
+INVESTMENT_MODES = ("直接投资", "资本金注入", "投资补助", "贷款贴息")
+MANAGEMENT_STATUSES = ("储备", "前期", "在建", "竣工", "运营", "终止")
+LEVELS = ("市本级", "旗县区")
+
+# 国民经济行业分类 (GB/T 4754) divisions used as the industry part of the project code
+INDUSTRY_CODES = {
+    "交通运输": "48",
+    "水利": "76",
+    "能源": "44",
+    "农林": "05",
+    "市政公用": "78",
+    "教育": "83",
+    "卫生健康": "84",
+    "文化旅游": "88",
+    "生态环保": "77",
+    "工业": "30",
+    "信息化": "65",
+    "社会保障": "85",
+    "其他": "99",
+}
+
+# field name -> vocabulary, for validation, filters and the import template
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "investment_policy": INVESTMENT_POLICIES,
+    "industry_type": INDUSTRY_TYPES,
+    "category": CATEGORIES,
+    "construction_mode": CONSTRUCTION_MODES,
+    "investment_mode": INVESTMENT_MODES,
+    "management_status": MANAGEMENT_STATUSES,
+}
