@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +42,14 @@ class StepResult:
     new_task_ids: list[int] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     previous_data: dict[str, Any] = field(default_factory=dict)
+    # the record kind the completed task's form declares, with the validated answers to write it from
+    record: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    task_id: int | None = None
+
+
+# a domain check on validated answers before anything changes: (form, answers, project id) -> raises to refuse
+AnswerCheck = Callable[[Mapping[str, Any], dict[str, Any], int | None], None]
 
 
 def _built_for(instance: InstanceRow | ProcessInstance) -> BuiltSpec:
@@ -76,7 +84,10 @@ def _ready_manual(workflow: BpmnWorkflow) -> dict[str, Any]:
 def _current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     if workflow.is_completed():
         return dict(workflow.data)
-    last = workflow.last_task or workflow.task_tree
+    # the task completed last anywhere in the instance: a step inside a call activity (e.g. the
+    # sign-off called by the lifecycle) sets project_state in its own sub-workflow's data
+    done = [w.last_task for w in (workflow, *workflow.subprocesses.values()) if w.last_task is not None]
+    last = max(done, key=lambda t: t.last_state_change, default=workflow.task_tree)
     return dict(last.data)
 
 
@@ -246,7 +257,9 @@ def lock_for(human_task_id: int, actor: Actor) -> tuple[InstanceRow, store.TaskR
     return instance, ht, behalf
 
 
-def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) -> StepResult:
+def complete_task(
+    human_task_id: int, answers: Mapping[str, Any], actor: Actor, check: AnswerCheck | None = None
+) -> StepResult:
     """Validate answers, complete the task (or its current level), run engine steps, persist; never commit.
 
     The instance row is locked first (SELECT ... FOR UPDATE on PostgreSQL; the version column
@@ -257,7 +270,10 @@ def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) 
     """
     instance, ht, behalf = lock_for(human_task_id, actor)
     built = _built_for(instance)
-    clean = validate_answers(built.forms[ht.form_key], answers)
+    form = built.forms[ht.form_key]
+    clean = validate_answers(form, answers)
+    if check is not None:
+        check(form, clean, instance.project_id)
     clean.update(
         signed_by=actor.name,
         signed_by_id=actor.id,
@@ -269,7 +285,9 @@ def complete_task(human_task_id: int, answers: Mapping[str, Any], actor: Actor) 
         clean["signed_for_id"] = behalf
     if ht.chain and ht.chain_pos < len(ht.chain) - 1:
         return _complete_level(instance, ht, clean, actor, behalf)
-    return _complete_engine_task(instance, built, ht, clean, actor.id, behalf)
+    result = _complete_engine_task(instance, built, ht, clean, actor.id, behalf)
+    result.record, result.answers, result.task_id = form.get("record"), clean, ht.id
+    return result
 
 
 def _complete_engine_task(

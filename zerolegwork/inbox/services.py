@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 
@@ -290,6 +292,9 @@ class TaskPage:
     claimed_by_name: str = ""
     claimed_by_other: bool = False
     may_release: bool = False
+    # the evidence the form asks for, and what the project already holds
+    slots: list[Any] = field(default_factory=list)
+    attachments: list[Any] = field(default_factory=list)
 
 
 def task_page(user: User, task_id: int) -> TaskPage:
@@ -324,9 +329,14 @@ def task_page(user: User, task_id: int) -> TaskPage:
     ).all()
     waiting = db.session.get(Post, ht.post_id) if ht.post_id and ht.state == HumanTaskState.READY else None
     held = _claim_of(user.id, task_id) if can_act and ht.claimed_by_id is not None else None
+    form = runtime.task_form(ht)
+    from ..files import services as files
+    from ..files.slots import slots_of
+
+    slots = slots_of(form) if project is not None else []
     return TaskPage(
         ht,
-        runtime.task_form(ht),
+        form,
         runtime.task_context(ht),
         project,
         [(t, n or t.org_code) for t, n in history],
@@ -336,6 +346,8 @@ def task_page(user: User, task_id: int) -> TaskPage:
         claimed_by_name=held.holder_name if held else "",
         claimed_by_other=bool(held and held.blocks(user.id)),
         may_release=bool(held and not held.blocks(user.id)),
+        slots=slots,
+        attachments=files.attachments_of(user, project.id) if slots and project is not None else [],
     )
 
 
@@ -350,8 +362,36 @@ def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepR
         raise TaskClaimedError(task_id, held.holder_id or 0, held.holder_name)
     # the runtime reads the user's standing towards the task's post together with its lock
     actor = Actor(user.id, user.display_name, user.org.code, user.org.name)
-    result = runtime.complete_task(task_id, answers, actor)
+    result = runtime.complete_task(task_id, answers, actor, check=_evidence_and_record_check(user))
     if held is not None and held.holder_id is not None and task_id in result.new_task_ids:
         db.session.connection().execute(_CLEAR, {"b_task": task_id})
+    if result.record and result.project_id is not None:
+        from ..records import services as records
+
+        records.write(result.record, result.project_id, result.answers, user.id, result.task_id)
     projects.follow_outcome(result.project_id, result.data, result.previous_data)
     return result
+
+
+def _evidence_and_record_check(user: User) -> runtime.AnswerCheck:
+    """Refuse a completion whose form's required evidence is not uploaded or whose record does not add up."""
+
+    def check(form: Any, answers: dict[str, Any], project_id: int | None) -> None:
+        from ..engine.forms import FormValidationError
+        from ..files import services as files
+        from ..files.slots import slots_of
+        from ..records import services as records
+
+        errors: dict[str, str] = {}
+        if form.get("record"):
+            errors.update(records.validate(form["record"], answers))
+        slots = slots_of(form)
+        if project_id is not None and any(s.required for s in slots):
+            missing = files.missing_evidence(user, project_id, slots)
+            if missing:
+                loc = "en" if str(get_locale()) == "en" else "zh_CN"
+                errors["_form"] = _("Upload the required documents first: %(names)s", names="、".join(m.title(loc) for m in missing))
+        if errors:
+            raise FormValidationError(errors)
+
+    return check

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..engine.forms import FormValidationError
 from ..extensions import db
 from ..web import page_arg
-from . import services
+from . import actions, services
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
 
@@ -27,7 +27,8 @@ def task_claimed(exc: services.TaskClaimedError):  # type: ignore[no-untyped-def
 def index():  # type: ignore[no-untyped-def]
     query = services.InboxQuery.from_args(request.args, page_arg())
     page = services.inbox_page(current_user, query)
-    return render_template("inbox/index.html", page=page, query=query)
+    warnings = actions.warning_levels([row.task for row in page.rows])
+    return render_template("inbox/index.html", page=page, query=query, warnings=warnings)
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -47,7 +48,53 @@ def task(task_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("inbox.index"))
     page = services.task_page(current_user, task_id)
     status = 422 if errors else 200
-    return render_template("inbox/task.html", page=page, errors=errors, values=request.form), status
+    return render_template(
+        "inbox/task.html",
+        page=page,
+        errors=errors,
+        values=request.form,
+        warning=actions.warning_levels([page.task]).get(page.task.id),
+        remaining=actions.remaining_days(page.task),
+        posts=actions.posts_to_add(current_user) if page.can_act and not page.claimed_by_other else [],
+    ), status
+
+
+@bp.route("/tasks/<int:task_id>/return", methods=["POST"])
+@login_required
+def return_level(task_id: int):  # type: ignore[no-untyped-def]
+    try:
+        actions.return_level(current_user, task_id, request.form.get("reason", ""))
+    except actions.ReasonRequiredError:
+        flash(_("Give the reason for returning the task."), "danger")
+        return redirect(url_for("inbox.task", task_id=task_id))
+    db.session.commit()
+    flash(_("Returned to the previous step with your reason."), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/tasks/<int:task_id>/add-signer", methods=["POST"])
+@login_required
+def add_signer(task_id: int):  # type: ignore[no-untyped-def]
+    post_id = request.form.get("post_id", "")
+    actions.add_signer(current_user, task_id, int(post_id) if post_id.isdigit() and len(post_id) < 10 else 0)
+    db.session.commit()
+    flash(_("The post was added as a signer after the current step."), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.route("/acknowledge", methods=["POST"])
+@login_required
+def bulk_acknowledge():  # type: ignore[no-untyped-def]
+    ids = [int(v) for v in request.form.getlist("task_ids") if v.isdigit() and len(v) < 10]
+    if not ids:
+        flash(_("Tick the filing items to acknowledge."), "warning")
+        return redirect(url_for("inbox.index"))
+    result = actions.bulk_acknowledge(current_user, ids)
+    db.session.commit()
+    flash(_("Acknowledged %(n)s filing items.", n=len(result.done)), "success")
+    if result.refused:
+        flash(_("%(n)s items were not acknowledged (not filing items, or already handled).", n=len(result.refused)), "warning")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])

@@ -78,3 +78,64 @@ def existing(code: str) -> bool:
     from .models import Project
 
     return db.session.scalar(select(Project.id).where(Project.code == code)) is not None
+
+
+def next_serials(year: int, region_code: str, count: int) -> range:
+    """Hand out `count` consecutive serials for a year and region in one statement (flush only)."""
+    if count < 1:
+        return range(0)
+    key = f"{year}{region_code}"
+    for _ in range(3):
+        bumped = db.session.execute(
+            update(ProjectCodeCounter)
+            .where(ProjectCodeCounter.key == key)
+            .values(last=ProjectCodeCounter.last + count)
+            .returning(ProjectCodeCounter.last)
+        ).scalar()
+        if bumped is not None:
+            return range(int(bumped) - count + 1, int(bumped) + 1)
+        try:
+            with db.session.begin_nested():
+                db.session.add(ProjectCodeCounter(key=key, last=0))
+        except IntegrityError:
+            continue
+    raise RuntimeError("project code counter could not be bumped")
+
+
+def allocate_many(year: int, region_code: str, industries: list[str], mode: str = "approval") -> list[str]:
+    """New unique project codes for one year and region, one per industry given, in that order."""
+    serials = next_serials(year, region_code, len(industries))
+    return [
+        compose(year, region_code, ind, TYPES[mode], serial) for ind, serial in zip(industries, serials, strict=True)
+    ]
+
+
+def reserve_through(year: int, region_code: str, serial: int) -> None:
+    """Make sure the counter never hands out `serial` or below again (imported codes keep theirs; flush only)."""
+    from sqlalchemy import case
+
+    key = f"{year}{region_code}"
+    for _ in range(3):
+        matched = db.session.execute(
+            update(ProjectCodeCounter)
+            .where(ProjectCodeCounter.key == key)
+            .values(last=case((ProjectCodeCounter.last < serial, serial), else_=ProjectCodeCounter.last))
+            .returning(ProjectCodeCounter.last)
+        ).scalar()
+        if matched is not None:
+            return
+        try:
+            with db.session.begin_nested():
+                db.session.add(ProjectCodeCounter(key=key, last=serial))
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("project code counter could not be raised")
+
+
+def parts(code: str) -> tuple[int, str, int] | None:
+    """Year, region code and serial of a valid code; None when it does not have the national form."""
+    m = PATTERN.match(code or "")
+    if m is None:
+        return None
+    return int(m.group(1)), m.group(2), int(m.group(5))

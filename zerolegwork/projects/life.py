@@ -141,10 +141,37 @@ def action_labels() -> dict[str, str]:
     }
 
 
-def overview(project: Project) -> dict[str, Any]:
+def evidence(user: User, project: Project) -> tuple[list[Any], list[Any]]:
+    """The project's evidence slots (those its process forms name, site photos first) and its attachments."""
+    from ..engine.errors import ProcessNotDeployedError
+    from ..files import services as files
+    from ..files.slots import Slot, slots_of
+
+    slots: dict[str, Slot] = {
+        "site_photo": Slot("site_photo", {"zh_CN": "现场照片", "en": "Site photos"}, ("jpg", "jpeg", "png", "webp")),
+    }
+    try:
+        forms = runtime.latest_definition(LIFECYCLE_PROCESS).bundle.get("forms", {})
+    except ProcessNotDeployedError:
+        forms = {}
+    for form in forms.values():
+        for slot in slots_of(form):
+            slots.setdefault(slot.key, Slot(slot.key, slot.label, slot.extensions))
+    attachments = files.attachments_of(user, project.id)
+    for a in attachments:
+        slots.setdefault(a.slot, Slot(a.slot, {"zh_CN": a.slot, "en": a.slot}))
+    present = {a.slot for a in attachments}
+    ordered = [s for s in slots.values() if s.key in present or s.key == "site_photo"]
+    return ordered, attachments
+
+
+def overview(project: Project, user: User) -> dict[str, Any]:
     """Everything the project page shows besides the project row itself."""
+    slots, attachments = evidence(user, project)
     return {
         "processes": process_states(project),
         "open_tasks": open_tasks(project.id),
         "history": history(project.id),
+        "slots": slots,
+        "attachments": attachments,
     }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from ..orgs.models import Organisation, Region, User
+from .codes import ProjectCodeCounter
 
 
 class ProjectState(StrEnum):
@@ -107,3 +108,6 @@ class LogEntry(db.Model):
 
     author: Mapped[User] = relationship(lazy="joined")
     org: Mapped[Organisation] = relationship(lazy="joined")
+
+
+__all__ = ["LogEntry", "Project", "ProjectCodeCounter", "ProjectFunction", "ProjectShare", "SavedFilter"]

@@ -114,7 +114,7 @@ def detail(project_id: int):  # type: ignore[no-untyped-def]
         may_choose=library.may_choose_functions(current_user, project),
         log_entries=log.entries(project.id),
         log_errors={},
-        overview=life.overview(project),
+        overview=life.overview(project, current_user),
         action_labels=life.action_labels(),
         today=today_local().isoformat(),
     )
