@@ -31,6 +31,9 @@ def return_level(user: User, task_id: int, reason: str) -> None:
     """Send a task back to the previous post in the department's chain, with a reason (flush only)."""
     reason = reason.strip()
     if not reason:
+        from ..engine.runtime import lock_for
+
+        lock_for(task_id, _actor(user))  # who may not act is told 404 first, whatever they sent
         raise ReasonRequiredError()
     chains.return_to_previous_level(task_id, reason[:2000], _actor(user))
 

@@ -39,3 +39,32 @@ def unread_count(org_code: str) -> int:
         )
         or 0
     )
+
+
+def notifications_of(org_code: str, page: int = 1, per_page: int = 20) -> tuple[list[Notification], int]:
+    """An organisation's notifications, newest first, one page at a time, with the total."""
+    total = db.session.scalar(select(func.count(Notification.id)).where(Notification.org_code == org_code)) or 0
+    rows = db.session.scalars(
+        select(Notification)
+        .where(Notification.org_code == org_code)
+        .order_by(Notification.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(rows), int(total)
+
+
+def mark_all_read(org_code: str) -> int:
+    """Mark every unread notification of an organisation read (flush only); returns how many."""
+    from sqlalchemy import update
+
+    from ..db import utcnow
+
+    return int(
+        db.session.execute(
+            update(Notification)
+            .where(Notification.org_code == org_code, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        ).rowcount
+        or 0
+    )
