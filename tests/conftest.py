@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,6 +41,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         script_time_limit=1.0,
         queue_prefix="zlwtest-" + uuid.uuid4().hex[:8],
         password_hash_method="pbkdf2:sha256:1000",
+        # uploads of any test land in a scratch folder, never in the checkout's var/files
+        files_dir=str(Path(tempfile.gettempdir()) / f"zlw-test-files-{os.getpid()}"),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

@@ -189,3 +189,43 @@ def probe_jobs(seconds: float, token: str) -> None:
     db.session.commit()
     jobs.dispatch_committed()
     click.echo(f"queued outbox job {row.id}")
+
+
+@zlw.group("import")
+def import_group() -> None:
+    """Import data from files."""
+
+
+@import_group.command("projects")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row; import nothing.")
+@with_appcontext
+def import_projects_cmd(path: str, dry_run: bool) -> None:
+    """Open the project library from an Excel workbook; print 第N行 列名: 原因 per problem; exit 1 on any."""
+    from pathlib import Path
+
+    from flask_babel import gettext as _
+
+    from .projects import transfer
+
+    file = Path(path)
+    with file.open("rb") as fh:
+        data = fh.read(transfer.MAX_FILE_BYTES + 1)
+    report = transfer.import_projects(data, None, dry_run=dry_run, filename=file.name)
+    for problem in report.errors:
+        click.echo(str(problem))
+    for problem in report.warnings:
+        click.echo(_("Note: %(problem)s", problem=str(problem)))
+    if not report.ok:
+        db.session.rollback()
+        click.echo(_("Nothing was imported: %(n)s problems.", n=len(report.errors)))
+        sys.exit(1)
+    counts = {"n": len(report.units_created), "codes": report.codes_allocated}
+    if dry_run:
+        db.session.rollback()
+        click.echo(_("Checked: all %(rows)s rows are good; nothing was imported (--dry-run).", rows=report.rows))
+        click.echo(_("Unregistered units to create: %(n)s; project codes to allocate: %(codes)s.", **counts))
+    else:
+        db.session.commit()
+        click.echo(_("Imported %(n)s projects.", n=report.imported))
+        click.echo(_("Unregistered units created: %(n)s; project codes allocated: %(codes)s.", **counts))

@@ -41,6 +41,14 @@ class Settings:
     redis_url: str = ""
     # Prefix for every rq queue name, so several installations or test runs share one Redis.
     queue_prefix: str = "zlw"
+    # Outgoing mail for e-mail notifications: SMTP host and port (empty host: mails are kept, not sent),
+    # optional login, STARTTLS, and the sender address.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "noreply@zerolegwork.local"
     # Folder of BPMN/DMN diagrams and folder of form JSON files.
     bpmn_dir: str = str(ROOT / "bpmn")
     forms_dir: str = str(ROOT / "forms")
@@ -66,6 +74,17 @@ class Settings:
     login_limit_per_user: int = 20
     # werkzeug password hash method; scrypt (salted, slow) unless tests choose a cheaper one.
     password_hash_method: str = "scrypt"  # noqa: S105 - a method name, not a secret
+    # Folder of uploaded files (stored by sha256) when no S3-compatible storage is configured.
+    files_dir: str = str(ROOT / "var" / "files")
+    # Largest single uploaded file in bytes; keep it below max_content_length (the whole request).
+    upload_max_bytes: int = 20 * 1024 * 1024
+    # S3-compatible object storage (MinIO …) for uploaded files: used when all four are set.
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    # The region the S3 client signs requests for (MinIO accepts the default).
+    s3_region: str = "us-east-1"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +97,12 @@ class Settings:
             database_url=_env("ZLW_DATABASE_URL", d.database_url),
             redis_url=_env("ZLW_REDIS_URL", d.redis_url),
             queue_prefix=_env("ZLW_QUEUE_PREFIX", d.queue_prefix),
+            smtp_host=_env("ZLW_SMTP_HOST", d.smtp_host),
+            smtp_port=_int("ZLW_SMTP_PORT", d.smtp_port),
+            smtp_user=_env("ZLW_SMTP_USER", d.smtp_user),
+            smtp_password=_env("ZLW_SMTP_PASSWORD", d.smtp_password),
+            smtp_starttls=_env("ZLW_SMTP_STARTTLS", "") == "1",
+            mail_from=_env("ZLW_MAIL_FROM", d.mail_from),
             bpmn_dir=_env("ZLW_BPMN_DIR", d.bpmn_dir),
             forms_dir=_env("ZLW_FORMS_DIR", d.forms_dir),
             script_time_limit=_float("ZLW_SCRIPT_TIME_LIMIT", d.script_time_limit),
@@ -90,6 +115,13 @@ class Settings:
             trusted_proxies=_int("ZLW_TRUSTED_PROXIES", d.trusted_proxies),
             login_limit_per_ip=_int("ZLW_LOGIN_LIMIT_PER_IP", d.login_limit_per_ip),
             login_limit_per_user=_int("ZLW_LOGIN_LIMIT_PER_USER", d.login_limit_per_user),
+            files_dir=_env("ZLW_FILES_DIR", d.files_dir),
+            upload_max_bytes=_int("ZLW_UPLOAD_MAX_BYTES", d.upload_max_bytes),
+            s3_endpoint=_env("ZLW_S3_ENDPOINT", d.s3_endpoint),
+            s3_bucket=_env("ZLW_S3_BUCKET", d.s3_bucket),
+            s3_access_key=_env("ZLW_S3_ACCESS_KEY", d.s3_access_key),
+            s3_secret_key=_env("ZLW_S3_SECRET_KEY", d.s3_secret_key),
+            s3_region=_env("ZLW_S3_REGION", d.s3_region),
         )
 
     def check(self) -> None:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 JOBS: dict[str, str] = {
     "notify_tasks_ready": "zerolegwork.notify.services:notify_tasks_ready",
     "probe": "zerolegwork.notify.services:probe",
+    "send_mail": "zerolegwork.notify.mail:send_mail",
 }
 MAX_ATTEMPTS = 5
 
@@ -85,12 +86,19 @@ def dispatch_committed() -> int:
         return 0
     if current_app.config["ZLW"].redis_url:
         return relay(ids)
-    for outbox_id in ids:
-        try:
-            execute(outbox_id)
-        except Exception:  # noqa: S112 - logged and recorded on the row by execute(); run_pending_inline retries it
-            continue
-    return len(ids)
+    done = 0
+    # a job may queue further jobs (a notification queues its e-mails): run those too, a few rounds deep
+    for _round in range(3):
+        for outbox_id in ids:
+            try:
+                execute(outbox_id)
+            except Exception:  # noqa: S112 - logged and recorded on the row by execute(); run_pending_inline retries it
+                continue
+        done += len(ids)
+        ids = db.session.info.pop("outbox_committed", [])
+        if not ids:
+            break
+    return done
 
 
 def _resolve(job: str) -> Callable[..., Any]:

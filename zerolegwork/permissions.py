@@ -52,6 +52,12 @@ POLICY: dict[str, Rule] = {
     "inbox.task": Rule.SIGNED_IN,
     "inbox.claim": Rule.SIGNED_IN,  # only a task at one of the user's posts, checked in inbox/services.py
     "inbox.release": Rule.SIGNED_IN,  # only by the holder
+    "inbox.return_level": Rule.SIGNED_IN,  # whoever may act on the task, checked under its lock (runtime.lock_for)
+    "inbox.add_signer": Rule.SIGNED_IN,  # as inbox.return_level; the post must be of the same department
+    "notify.index": Rule.SIGNED_IN,  # the user's own organisation's notifications only
+    "notify.read_all": Rule.SIGNED_IN,  # as notify.index
+    "notify.preferences": Rule.SIGNED_IN,  # the user's own settings
+    "inbox.bulk_acknowledge": Rule.SIGNED_IN,  # each item checked as a completion (inbox/actions.py)
     "projects.index": Rule.SIGNED_IN,
     "projects.detail": Rule.SIGNED_IN,
     "projects.submit": Rule.SIGNED_IN,
@@ -68,8 +74,21 @@ POLICY: dict[str, Rule] = {
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)
+    "files.upload": Rule.SIGNED_IN,  # whoever sees the project, checked in files/services.py
+    "files.download": Rule.SIGNED_IN,  # whoever sees the attachment's project, files/services.py
+    "files.preview": Rule.SIGNED_IN,  # as files.download
     # records domain (process records)
     # project library
+    "transfer.import_projects": Rule.REGION_ADMIN,  # a district's administrator: own region only, transfer.py
+    "transfer.template": Rule.SIGNED_IN,
+    "transfer.export": Rule.SIGNED_IN,  # only projects the user may see, library.filtered
+    "projects.new": Rule.SIGNED_IN,  # active project units only, checked in projects/registry.py
+    "projects.save_filter": Rule.SIGNED_IN,  # a user's own filters
+    "projects.delete_filter": Rule.SIGNED_IN,  # only the owner's, by the delete statement
+    "projects.functions": Rule.SIGNED_IN,  # the unit or the competent department, projects/library.py
+    "projects.add_log": Rule.SIGNED_IN,  # anyone who may see the project
+    "projects.start": Rule.SIGNED_IN,  # the project's own unit, projects/life.py
+    "projects.diagram": Rule.SIGNED_IN,  # anyone who may see the project
 }
 
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {

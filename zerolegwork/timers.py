@@ -25,9 +25,46 @@ def sweep(now: datetime | None = None) -> int:
     """Fire due timers and acknowledge lapsed 备案 tasks, once each; safe in several processes at once."""
     advanced = _each(sweeps.due_instances(now), sweeps.advance_timers, now)
     advanced += _each(sweeps.due_filings(now), sweeps.acknowledge_filing, now)
+    advanced += _each(sweeps.overdue_to_escalate(now), _escalate, now)
+    warn_near_limit(now)
     audit_chain.seal(wait=False)  # chain the events written since the last sweep; skip if another process seals
     db.session.commit()
     return advanced
+
+
+def _escalate(task_id: int, now: datetime | None) -> StepResult | None:
+    """An overdue task goes to the post above; its new holders (and the organisation) are told."""
+    result = sweeps.escalate(task_id, now)
+    if result is not None:
+        jobs.enqueue("notify_tasks_ready", human_task_ids=[task_id], event="escalated")
+    return result
+
+
+def warn_near_limit(now: datetime | None = None) -> int:
+    """Tell people once when a waiting task turns yellow (near its limit) or red; return how many were warned."""
+    from sqlalchemy import update
+
+    from .db import utcnow
+    from .engine.models import HumanTask
+    from .inbox.actions import warning_levels
+
+    now = now or utcnow()
+    db.session.rollback()
+    tasks = sweeps.near_limit_to_warn(now)
+    levels = warning_levels(tasks, now)
+    warned = 0
+    for task in tasks:
+        if levels.get(task.id, "ok") == "ok":
+            continue
+        flagged = db.session.execute(
+            update(HumanTask).where(HumanTask.id == task.id, HumanTask.warned_at.is_(None)).values(warned_at=now)
+        ).rowcount
+        if flagged:
+            jobs.enqueue("notify_tasks_ready", human_task_ids=[task.id], event="near_limit")
+            warned += 1
+    db.session.commit()
+    jobs.dispatch_committed()
+    return warned
 
 
 def _each(ids: list[int], step: Callable[[int, datetime | None], StepResult | None], now: datetime | None) -> int:

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from .notify.services import unread_count
     from .orgs.models import User
     from .orgs.views import bp as orgs_bp
+    from .projects.transfer_views import bp as transfer_bp
     from .projects.views import bp as projects_bp
     from .registration.views import bp as registration_bp
     from .workdays.views import bp as workdays_bp
@@ -47,7 +48,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(workdays_bp)
+    from .files.views import bp as files_bp
+
+    app.register_blueprint(files_bp)
+    from .notify.views import bp as notify_bp
+    from .records import models as records_models  # noqa: F401  (the record tables join the metadata)
+
+    app.register_blueprint(notify_bp)
     # more blueprints: files, records, project library
+
+    app.register_blueprint(transfer_bp)
 
     login_manager.login_view = "orgs.login"
     login_manager.login_message = _l("Please sign in first.")
@@ -93,10 +103,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def layout_context() -> dict[str, object]:
-        unread = 0
+        unread = waiting = 0
         if current_user.is_authenticated:
-            unread = unread_count(current_user.org.code)
-        return {"unread_notifications": unread}
+            from .inbox.services import ready_count
+
+            unread = unread_count(current_user.org.code, user_id=current_user.id)
+            waiting = ready_count(current_user)
+        return {"unread_notifications": unread, "inbox_waiting": waiting, "has_endpoint": _has_endpoint}
 
     @app.route("/vendor/<name>")
     def vendor(name: str):  # type: ignore[no-untyped-def]
@@ -117,6 +130,13 @@ def init_app(app: Flask) -> None:
     def healthz():  # type: ignore[no-untyped-def]
         db.session.execute(db.text("SELECT 1"))
         return {"ok": True}
+
+
+def _has_endpoint(name: str) -> bool:
+    """Whether a route is registered (templates link to optional pages only when they exist)."""
+    from flask import current_app
+
+    return name in current_app.view_functions
 
 
 def page_arg(limit: int = 100_000) -> int:

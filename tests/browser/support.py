@@ -223,3 +223,67 @@ def shot(page: Any, name: str) -> Path:
 
 def scroll_width(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+# --- helpers for the lifecycle and joint-approval browser tests (tests added alongside them) ---------
+
+FLASH_TASK_DONE = "已提交，已流转到下一环节"
+
+
+def open_inbox_task(session: Session, project_name: str, task_title: str, heading: str | None = None) -> int:
+    """From the inbox, open the one waiting task `task_title` of the project; returns the task id.
+
+    `heading` is the form's title the task page shows (its h1), when it differs from the task title.
+    """
+    from playwright.sync_api import expect
+
+    page = session.page
+    page.goto("/")
+    row = page.get_by_test_id("task-row").filter(has_text=project_name).filter(has_text=task_title)
+    expect(row).to_have_count(1)
+    task_id = int(row.get_attribute("data-task-id") or 0)
+    row.get_by_role("link", name="办理").click()
+    expect(page).to_have_url(f"{session.base}/tasks/{task_id}")
+    expect(page.locator("main h1")).to_have_text(heading or task_title)
+    return task_id
+
+
+def submit_task(session: Session, project_name: str, task_title: str) -> None:
+    """Press the task form's submit button; the flash says the matter moved on and the row is gone."""
+    from playwright.sync_api import expect
+
+    page = session.page
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("form-errors")).to_have_count(0)
+    expect(page.locator(".alert-success")).to_contain_text(FLASH_TASK_DONE)
+    row = page.get_by_test_id("task-row").filter(has_text=project_name).filter(has_text=task_title)
+    expect(row).to_have_count(0)
+
+
+def wait_for_diagram(page: Any, testid: str = "diagram", timeout: float = 20_000) -> str:
+    """Wait until the bpmn-js viewer has drawn the diagram (its script sets data-ready); returns data-ready.
+
+    data-ready holds the ids of the active elements (space separated) or "error" when it could not draw.
+    """
+    selector = f'[data-testid="{testid}"][data-ready]'
+    page.wait_for_selector(selector, state="attached", timeout=timeout)
+    ready = str(page.locator(selector).get_attribute("data-ready"))
+    if ready == "error":
+        why = page.evaluate(_DIAGRAM_WHY, testid)
+        if "no diagram to display" in why:
+            why += " (the BPMN file served has no bpmndi:BPMNDiagram, i.e. no layout to draw)"
+        raise AssertionError(f"the {testid} could not be drawn: {why}")
+    return ready
+
+
+# Fetch the diagram again and import it into a detached viewer, to say why the page's viewer failed.
+_DIAGRAM_WHY = """async (testid) => {
+  const box = document.querySelector(`[data-testid="${testid}"]`);
+  try {
+    const r = await fetch(box.dataset.url, {credentials: 'same-origin', headers: {Accept: 'application/json'}});
+    if (!r.ok) { return `GET ${box.dataset.url} answered ${r.status}`; }
+    const body = await r.json();
+    await new BpmnJS({container: document.createElement('div')}).importXML(body.xml);
+    return 'it imports now (a timing problem?)';
+  } catch (e) { return `bpmn-js: ${e && e.message ? e.message : e}`; }
+}"""

@@ -169,7 +169,7 @@ def test_a_new_unit_registers_is_approved_and_sees_only_its_empty_list(
     expect(page.get_by_test_id("projects-empty")).to_be_visible()
     expect(page.get_by_test_id("project-row")).to_have_count(0)
     body = page.locator("body").inner_text()
-    for _code, name, *_rest in PROJECTS:
+    for name, *_rest in PROJECTS:
         assert name not in body, f"the new unit sees the demo project {name}"
     assert scroll_width(page) <= 376, "projects page scrolls sideways"
     shot(page, "accounts-04-new-unit-projects-empty")
@@ -224,7 +224,7 @@ def test_a_department_admin_adds_a_level_and_the_next_signoff_passes_through_it(
     shot(page, "accounts-05-dept-chain-two-levels")
     admin.context.close()
 
-    project_name = PROJECTS[0][1]
+    project_name = PROJECTS[0][0]
     unit = session("unit1", **DESKTOP)
     page = unit.page
     page.goto("/projects/")

@@ -108,7 +108,7 @@ def _sign(page: Any, decision: str, opinion: str, project_name: str) -> None:
 def test_all_four_departments_approve_on_a_desktop(server: str, sign_in: Callable[..., Session]) -> None:
     from playwright.sync_api import expect
 
-    project_name = PROJECTS[0][1]
+    project_name = PROJECTS[0][0]
     unit = sign_in("unit1", **DESKTOP)
     expect(unit.page.get_by_test_id("whoami")).to_be_visible()
     project_id = _submit_for_signoff(unit, server, project_name)
@@ -139,7 +139,7 @@ def test_all_four_departments_approve_on_a_desktop(server: str, sign_in: Callabl
 def test_one_rejection_returns_the_project_on_a_phone(server: str, sign_in: Callable[..., Session]) -> None:
     from playwright.sync_api import expect
 
-    project_name = PROJECTS[1][1]
+    project_name = PROJECTS[1][0]
     unit = sign_in("unit1", **PHONE)
     page = unit.page
     # The navbar collapses to a toggler at phone width; opening it shows who is signed in.

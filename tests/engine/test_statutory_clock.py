@@ -68,3 +68,34 @@ def test_an_approval_task_past_its_limit_is_not_completed_by_the_sweep(any_app, 
     db.session.refresh(task)
     assert task.state == "ready"
     assert db.session.scalar(select(HumanTask.id).where(HumanTask.id == task.id, HumanTask.due_at < utcnow()))
+
+
+def test_the_clock_pauses_while_the_matter_is_with_the_unit_for_revision(any_app, people):
+    from tests.helpers import revise, submit
+    from zerolegwork.workdays.services import extend_for_pause
+
+    project = submit(people)
+    first = {t.org_code: t for t in ready_tasks(project.id)}
+    sign(people, project.id, "finance", "reject", "请补充资金来源。")
+    for code in ("ndrc", "environment", "housing"):
+        sign(people, project.id, code)
+    (revision,) = ready_tasks(project.id, "demo_unit")
+    # the matter has been with the unit for twelve days when it comes back
+    returned_at = utcnow() - timedelta(days=12)
+    db.session.execute(update(HumanTask).where(HumanTask.id == revision.id).values(created_at=returned_at))
+    began = returned_at - timedelta(days=2)
+    for t in first.values():
+        due = add_working_days(began, TIME_LIMITS[t.mode])
+        db.session.execute(update(HumanTask).where(HumanTask.id == t.id).values(created_at=began, due_at=due))
+    db.session.commit()
+    for t in first.values():
+        db.session.refresh(t)
+    db.session.commit()
+    revise(people, project.id)
+    second = {t.org_code: t for t in ready_tasks(project.id)}
+    assert set(second) == set(first)
+    for code, task in second.items():
+        expected = extend_for_pause(first[code].due_at, returned_at, utcnow())
+        assert abs(task.due_at - expected) < timedelta(seconds=5), code
+        assert task.due_at > first[code].due_at  # the paused working days were added, not a fresh limit
+        assert task.due_at < add_working_days(task.created_at, TIME_LIMITS[task.mode])

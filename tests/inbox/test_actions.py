@@ -31,7 +31,9 @@ def test_the_chief_returns_a_task_from_the_task_page_with_a_reason(client, login
     assert client.post(f"/tasks/{task.id}/return", data={"reason": "请补充说明"}).status_code == 302
     db.session.refresh(task)
     assert task.chain_pos == 0 and task.post_id == post("经办岗").id
-    step = db.session.scalars(select(TaskStep).where(TaskStep.human_task_id == task.id).order_by(TaskStep.id.desc())).first()
+    step = db.session.scalars(
+        select(TaskStep).where(TaskStep.human_task_id == task.id).order_by(TaskStep.id.desc())
+    ).first()
     assert step.answers == {**step.answers, "decision": "return", "opinion": "请补充说明"}
 
 

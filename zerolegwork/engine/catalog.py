@@ -246,7 +246,7 @@ def _resolving_parser(
     parser.add_bpmn_str(bpmn_files[process_file[pid]].encode(), filename=process_file[pid])
     while True:
         added = False
-        for dep in parser.get_process_dependencies():
+        for dep in sorted(parser.get_process_dependencies()):
             f = process_file.get(dep)
             if f is None:
                 raise LookupError(f"called process {dep!r} is not defined in any file of bpmn/")
@@ -254,7 +254,7 @@ def _resolving_parser(
                 parser.add_bpmn_str(bpmn_files[f].encode(), filename=f)
                 used_bpmn.add(f)
                 added = True
-        for dep in parser.get_dmn_dependencies():
+        for dep in sorted(parser.get_dmn_dependencies()):
             f = decision_file.get(dep)
             if f is None:
                 raise LookupError(f"decision {dep!r} is not defined in any .dmn file of bpmn/")

@@ -10,10 +10,19 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-FIELD_TYPES = {"text", "textarea", "choice", "decimal", "integer", "date", "boolean"}
+FIELD_TYPES = {"text", "textarea", "choice", "decimal", "integer", "date", "boolean", "rows"}
+# the types a column of a `rows` (table) field may have
+COLUMN_TYPES = {"text", "decimal", "integer", "date", "choice"}
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
+SLOT_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")
 LOCALES = ("zh_CN", "en")
 RESERVED_NAMES = {"signed_by", "signed_by_id", "signed_at", "department", "task", "org_name"}
+# a rows field allows at most `max_rows` rows (default DEFAULT_MAX_ROWS), never more than ROWS_LIMIT
+DEFAULT_MAX_ROWS = 50
+ROWS_LIMIT = 200
+MAX_COLUMNS = 20
+# a submitted table cell: <field>-<row>-<column>, e.g. indicators-2-weight
+CELL_RE = re.compile(r"([a-z][a-z0-9_]{0,62})-([0-9]{1,4})-([a-z][a-z0-9_]{0,62})")
 
 
 class FormError(ValueError):
@@ -57,27 +66,93 @@ def parse_form(key: str, data: Any) -> dict[str, Any]:
         if name in RESERVED_NAMES:
             raise FormError("field name is reserved by the platform", name)
         seen.add(name)
-        if f.get("type") not in FIELD_TYPES:
-            raise FormError(f"type must be one of {sorted(FIELD_TYPES)}", name)
-        _check_label(f.get("label"), "label", name)
-        if f["type"] == "choice":
-            choices = f.get("choices")
-            if not isinstance(choices, list) or not choices:
-                raise FormError("a choice field needs choices", name)
-            for c in choices:
-                if not isinstance(c, dict) or not isinstance(c.get("value"), str):
-                    raise FormError("each choice needs a string value", name)
-                _check_label(c.get("label"), "choice label", name)
-        for limit in ("max_length", "min_length"):
-            if limit in f and (not isinstance(f[limit], int) or f[limit] < 0):
-                raise FormError(f"{limit} must be a non-negative integer", name)
-        for bound in ("min", "max"):
-            if bound in f:
-                try:
-                    Decimal(str(f[bound]))
-                except InvalidOperation:
-                    raise FormError(f"{bound} must be a number", name) from None
+        _check_field(f, name, FIELD_TYPES)
+        if f["type"] == "rows":
+            _check_rows(f, name)
+    record = data.get("record")
+    if record is not None and (not isinstance(record, str) or not NAME_RE.fullmatch(record)):
+        raise FormError("record must be null or the snake_case name of a record kind", "record")
+    _check_evidence(data.get("evidence"))
     return data
+
+
+def _check_field(f: dict[str, Any], name: str, types: set[str]) -> None:
+    """Check one field (or one column of a rows field): type, label, choices, limits."""
+    if f.get("type") not in types:
+        raise FormError(f"type must be one of {sorted(types)}", name)
+    _check_label(f.get("label"), "label", name)
+    if "required" in f and not isinstance(f["required"], bool):
+        raise FormError("required must be true or false", name)
+    if f["type"] == "choice":
+        choices = f.get("choices")
+        if not isinstance(choices, list) or not choices:
+            raise FormError("a choice field needs choices", name)
+        for c in choices:
+            if not isinstance(c, dict) or not isinstance(c.get("value"), str):
+                raise FormError("each choice needs a string value", name)
+            _check_label(c.get("label"), "choice label", name)
+    for limit in ("max_length", "min_length", "places"):
+        if limit in f and (not _is_int(f[limit]) or f[limit] < 0):
+            raise FormError(f"{limit} must be a non-negative integer", name)
+    for bound in ("min", "max"):
+        if bound in f:
+            try:
+                Decimal(str(f[bound]))
+            except InvalidOperation:
+                raise FormError(f"{bound} must be a number", name) from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_rows(f: dict[str, Any], name: str) -> None:
+    """A rows (table) field: 1..MAX_COLUMNS simple columns, 0 <= min_rows <= max_rows <= ROWS_LIMIT."""
+    columns = f.get("columns")
+    if not isinstance(columns, list) or not columns or len(columns) > MAX_COLUMNS:
+        raise FormError(f"a rows field needs a list of 1 to {MAX_COLUMNS} columns", name)
+    seen: set[str] = set()
+    for col in columns:
+        col_name = col.get("name") if isinstance(col, dict) else None
+        if not isinstance(col_name, str) or not NAME_RE.fullmatch(col_name):
+            raise FormError(f"column name {col_name!r} must be snake_case", name)
+        if col_name in seen:
+            raise FormError("column name used twice", f"{name}.{col_name}")
+        seen.add(col_name)
+        _check_field(col, f"{name}.{col_name}", COLUMN_TYPES)
+    for limit in ("min_rows", "max_rows"):
+        if limit in f and (not _is_int(f[limit]) or not 0 <= f[limit] <= ROWS_LIMIT):
+            raise FormError(f"{limit} must be an integer from 0 to {ROWS_LIMIT}", name)
+    if f.get("max_rows") == 0 or f.get("min_rows", 0) > f.get("max_rows", DEFAULT_MAX_ROWS):
+        raise FormError("max_rows must be at least 1 and at least min_rows", name)
+
+
+def _check_evidence(evidence: Any) -> None:
+    """The attachments a form asks for: [{"slot", "label", "required", "photo"}] (a bare slot name also works)."""
+    if evidence is None:
+        return
+    if not isinstance(evidence, list):
+        raise FormError("evidence must be a list of slots", "evidence")
+    seen: set[str] = set()
+    for entry in evidence:
+        slot = entry if isinstance(entry, str) else entry.get("slot") if isinstance(entry, dict) else None
+        if not isinstance(slot, str) or not SLOT_RE.fullmatch(slot):
+            raise FormError(f"evidence slot {slot!r} must be snake_case, at most 60 characters", "evidence")
+        where = f"evidence.{slot}"
+        if slot in seen:
+            raise FormError("evidence slot used twice", where)
+        seen.add(slot)
+        if isinstance(entry, str):
+            continue
+        _check_label(entry.get("label"), "evidence label", where)
+        for flag in ("required", "photo"):
+            if flag in entry and not isinstance(entry[flag], bool):
+                raise FormError(f"{flag} must be true or false", where)
+        extensions = entry.get("extensions")
+        if extensions is not None and (
+            not isinstance(extensions, list) or not extensions or not all(isinstance(e, str) for e in extensions)
+        ):
+            raise FormError("extensions must be a non-empty list of file extensions", where)
 
 
 def label(obj: Mapping[str, str], locale: str) -> str:
@@ -92,6 +167,11 @@ def validate_answers(form: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[st
     for f in form["fields"]:
         name, kind = f["name"], f["type"]
         value = raw.get(name)
+        if kind == "rows":
+            rows, row_errors = _clean_rows(f, value)
+            clean[name] = rows
+            errors.update(row_errors)
+            continue
         if isinstance(value, str):
             value = value.strip()
         if value in (None, "") and kind != "boolean":
@@ -110,6 +190,79 @@ def validate_answers(form: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[st
     if errors:
         raise FormValidationError(errors)
     return clean
+
+
+def _clean_rows(f: Mapping[str, Any], value: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Clean a table answer (a list of {column: value}); blank rows are dropped.
+
+    Errors: the field's own name for the table as a whole (required, too few or too many rows,
+    not a list), `<field>.<row>` for a row that is not a mapping or has unknown columns, and
+    `<field>.<row>.<column>` for a cell; rows are counted from 0 after blank rows are dropped.
+    """
+    name = f["name"]
+    if value in (None, ""):
+        value = []
+    if not isinstance(value, list | tuple):
+        return [], {name: _("Enter the rows of the table.")}
+    max_rows = f.get("max_rows", DEFAULT_MAX_ROWS)
+    if len(value) > max_rows:
+        return [], {name: _("At most %(n)d rows.", n=max_rows)}
+    columns = {c["name"]: c for c in f["columns"]}
+    rows = [r for r in value if not isinstance(r, Mapping) or not all(_blank(v) for v in r.values())]
+    errors: dict[str, str] = {}
+    clean: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            errors[f"{name}.{i}"] = _("Enter the rows of the table.")
+            continue
+        unknown = set(row) - set(columns)
+        if unknown:
+            errors[f"{name}.{i}"] = _("Unknown fields: %(names)s", names=", ".join(sorted(map(str, unknown))[:5]))
+        cells: dict[str, Any] = {}
+        for col_name, col in columns.items():
+            cell = row.get(col_name)
+            if isinstance(cell, str):
+                cell = cell.strip()
+            if cell in (None, ""):
+                cells[col_name] = None
+                if col.get("required"):
+                    errors[f"{name}.{i}.{col_name}"] = _("This field is required.")
+                continue
+            try:
+                cells[col_name] = _clean(col, col["type"], cell)
+            except ValueError as exc:
+                errors[f"{name}.{i}.{col_name}"] = str(exc)
+        clean.append(cells)
+    if not rows and f.get("required"):
+        errors[name] = _("This field is required.")
+    elif rows and len(rows) < f.get("min_rows", 0):
+        errors[name] = _("At least %(n)d rows.", n=f["min_rows"])
+    return clean, errors
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def collect_answers(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A submitted form (a MultiDict) as answers: table cells `<field>-<row>-<column>` become a list of rows.
+
+    Rows keep the order of their numbers; rows whose cells are all blank are dropped. The
+    csrf token and the `next` address are not answers.
+    """
+    answers: dict[str, Any] = {}
+    tables: dict[str, dict[int, dict[str, Any]]] = {}
+    for key, value in data.items():
+        if key in ("csrf_token", "next"):
+            continue
+        cell = CELL_RE.fullmatch(key)
+        if cell:
+            tables.setdefault(cell[1], {}).setdefault(int(cell[2]), {})[cell[3]] = value
+        else:
+            answers[key] = value
+    for name, numbered in tables.items():
+        answers[name] = [numbered[i] for i in sorted(numbered) if not all(_blank(v) for v in numbered[i].values())]
+    return answers
 
 
 def _clean(f: Mapping[str, Any], kind: str, value: Any) -> Any:

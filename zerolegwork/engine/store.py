@@ -319,3 +319,15 @@ def post_belongs_to(post_id: int, org_code: str) -> bool:
         .first()
     )
     return found is not None
+
+
+_ESCALATE = (
+    update(HT)
+    .where(HT.c.id == bindparam("b_task"), HT.c.escalated_at.is_(None))
+    .values(escalated_at=bindparam("b_now"), claimed_by_id=None, claimed_at=None)
+)
+
+
+def mark_escalated(human_task_id: int, now: datetime) -> bool:
+    """Flag a task as gone up a level (its claim ends); False when it already was."""
+    return bool(_conn().execute(_ESCALATE, {"b_task": human_task_id, "b_now": now}).rowcount == 1)

@@ -110,3 +110,83 @@ def due_filings(now: datetime | None = None, limit: int = 200) -> list[int]:
             .limit(limit)
         )
     )
+
+
+def overdue_to_escalate(now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Ids of ready approval/verification tasks past their due date that have not gone up a level yet."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(HumanTask.id)
+            .where(
+                HumanTask.state == HumanTaskState.READY,
+                HumanTask.mode.in_(("approval", "verification")),
+                HumanTask.due_at <= now,
+                HumanTask.escalated_at.is_(None),
+            )
+            .order_by(HumanTask.due_at)
+            .limit(limit)
+        )
+    )
+
+
+def _post_above(post_id: int) -> int | None:
+    """The post of the same department at the nearest higher management level (督办: the superior)."""
+    from ..orgs.models import MgmtLevel, Post
+
+    current = db.session.execute(
+        select(Post.org_id, MgmtLevel.rank).join(MgmtLevel, MgmtLevel.id == Post.level_id).where(Post.id == post_id)
+    ).first()
+    if current is None:
+        return None
+    return db.session.scalar(
+        select(Post.id)
+        .join(MgmtLevel, MgmtLevel.id == Post.level_id)
+        .where(Post.org_id == current.org_id, MgmtLevel.rank > current.rank)
+        .order_by(MgmtLevel.rank, Post.id)
+        .limit(1)
+    )
+
+
+def escalate(human_task_id: int, now: datetime | None = None) -> StepResult | None:
+    """An overdue task goes to the post above its current one (once); without a post above it is only flagged.
+
+    The superior acts at this step in place of the post that let it lapse; the chain after it is kept.
+    Returns a result naming the task when it moved (so people are told), None when nothing was due.
+    """
+    now = now or utcnow()
+    locked = store.lock_instance_with_task(human_task_id, 0, today_local())
+    if locked is None:
+        return None
+    instance, ht, _standing = locked
+    if ht.state != HumanTaskState.READY or ht.due_at is None or ht.due_at > now or instance.status != "running":
+        return None
+    above = _post_above(ht.post_id) if ht.post_id is not None else None
+    if not store.mark_escalated(ht.id, now):
+        return None  # another sweep did it
+    if above is not None and ht.post_id is not None:
+        chain: list[int] = list(ht.chain or [ht.post_id])
+        later = [p for p in chain[ht.chain_pos + 1 :] if p != above]
+        store.set_chain(ht, [*chain[: ht.chain_pos], above, *later])
+    audit.record("task.escalate", "human_task", ht.id, None, instance=instance.id, from_post=ht.post_id, to_post=above)
+    return StepResult(instance.id, instance.status, instance.project_id, [ht.id])
+
+
+def near_limit_to_warn(now: datetime | None = None, horizon_days: int = 14, limit: int = 500) -> list[HumanTask]:
+    """Ready tasks with a due date within the next `horizon_days` calendar days that nobody was warned about."""
+    from datetime import timedelta
+
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(HumanTask)
+            .where(
+                HumanTask.state == HumanTaskState.READY,
+                HumanTask.due_at.is_not(None),
+                HumanTask.due_at <= now + timedelta(days=horizon_days),
+                HumanTask.warned_at.is_(None),
+            )
+            .order_by(HumanTask.due_at)
+            .limit(limit)
+        )
+    )

@@ -73,6 +73,6 @@ def update_data(instance_id: int, values: Mapping[str, Any], actor_id: int | Non
         task.data.update(values)
         touched += 1
     workflow.data.update(values)
-    store.save_instance(instance, dump_state(workflow), SERIALIZER, instance.status, _next_timer(workflow))
+    store.save_instance(instance, dump_state(workflow), SERIALIZER.VERSION, instance.status, _next_timer(workflow))
     audit.record("instance.data", "process_instance", instance.id, actor_id, keys=sorted(values))
     return touched

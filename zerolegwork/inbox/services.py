@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select, union
@@ -187,7 +188,10 @@ def counts(user: User, actor: Actor | None = None, now: datetime | None = None) 
             func.count().filter(at_step, mine_or_free),
         ).where(HumanTask.org_code == actor.org_code, HumanTask.state == READY)
     ).one()
-    return dict(zip((*VIEWS, "waiting"), (int(n or 0) for n in row), strict=True))
+    result = dict(zip((*VIEWS, "waiting"), (int(n or 0) for n in row), strict=True))
+    if has_request_context():  # the navigation's count on this same page reuses it
+        g.zlw_inbox_counts = (user.id, result)
+    return result
 
 
 def _rows(
@@ -270,6 +274,9 @@ def inbox(user: User, page: int = 1, per_page: int = PER_PAGE, done: bool = Fals
 
 def ready_count(user: User) -> int:
     """How many tasks wait for the user (not counting those a colleague has claimed)."""
+    cached = g.get("zlw_inbox_counts") if has_request_context() else None
+    if cached is not None and cached[0] == user.id:
+        return int(cached[1]["waiting"])
     return counts(user)["waiting"]
 
 
@@ -390,7 +397,9 @@ def _evidence_and_record_check(user: User) -> runtime.AnswerCheck:
             missing = files.missing_evidence(user, project_id, slots)
             if missing:
                 loc = "en" if str(get_locale()) == "en" else "zh_CN"
-                errors["_form"] = _("Upload the required documents first: %(names)s", names="、".join(m.title(loc) for m in missing))
+                errors["_form"] = _(
+                    "Upload the required documents first: %(names)s", names="、".join(m.title(loc) for m in missing)
+                )
         if errors:
             raise FormValidationError(errors)
 

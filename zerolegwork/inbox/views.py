@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..engine.forms import FormValidationError
+from ..engine.forms import FormValidationError, collect_answers
 from ..extensions import db
 from ..web import page_arg
 from . import actions, services
@@ -36,7 +36,7 @@ def index():  # type: ignore[no-untyped-def]
 def task(task_id: int):  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     if request.method == "POST":
-        answers = {k: v for k, v in request.form.items() if k not in ("csrf_token", "next")}
+        answers = collect_answers(request.form)
         try:
             services.complete(current_user, task_id, answers)
         except FormValidationError as exc:
@@ -48,11 +48,16 @@ def task(task_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("inbox.index"))
     page = services.task_page(current_user, task_id)
     status = 422 if errors else 200
+    if request.method == "GET":  # a field the process already knows (the item of a multi-instance task) is filled in
+        names = {f["name"] for f in page.form.get("fields", [])}
+        values = {k: v for k, v in page.data.items() if k in names and isinstance(v, (str, int))}
+    else:
+        values = request.form
     return render_template(
         "inbox/task.html",
         page=page,
         errors=errors,
-        values=request.form,
+        values=values,
         warning=actions.warning_levels([page.task]).get(page.task.id),
         remaining=actions.remaining_days(page.task),
         posts=actions.posts_to_add(current_user) if page.can_act and not page.claimed_by_other else [],
@@ -93,7 +98,10 @@ def bulk_acknowledge():  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Acknowledged %(n)s filing items.", n=len(result.done)), "success")
     if result.refused:
-        flash(_("%(n)s items were not acknowledged (not filing items, or already handled).", n=len(result.refused)), "warning")
+        flash(
+            _("%(n)s items were not acknowledged (not filing items, or already handled).", n=len(result.refused)),
+            "warning",
+        )
     return redirect(url_for("inbox.index"))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,8 +18,39 @@ PER_PAGE = 20
 @login_required
 def index():  # type: ignore[no-untyped-def]
     page = page_arg()
-    rows, total = services.notifications_of(current_user.org.code, page, PER_PAGE)
-    return render_template("notify/index.html", rows=rows, total=total, page=page, per_page=PER_PAGE)
+    muted = services.muted_events(current_user.id)
+    rows, total = services.notifications_of(current_user.org.code, page, PER_PAGE, muted)
+    return render_template(
+        "notify/index.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        prefs=services.preferences_of(current_user.id),
+        events=services.EVENTS,
+    )
+
+
+@bp.route("/preferences", methods=["POST"])
+@login_required
+def preferences():  # type: ignore[no-untyped-def]
+    choices = {
+        str(e): (bool(request.form.get(f"in_app-{e}")), bool(request.form.get(f"email-{e}"))) for e in services.EVENTS
+    }
+    try:
+        services.set_preferences(current_user, request.form.get("email", ""), choices)
+    except services.PreferenceError as exc:
+        db.session.rollback()
+        flash(
+            _("Enter a valid e-mail address.")
+            if str(exc) == "address"
+            else _("E-mail reminders need an e-mail address."),
+            "danger",
+        )
+        return redirect(url_for("notify.index", _anchor="preferences"))
+    db.session.commit()
+    flash(_("Your notification settings were saved."), "success")
+    return redirect(url_for("notify.index", _anchor="preferences"))
 
 
 @bp.route("/read", methods=["POST"])

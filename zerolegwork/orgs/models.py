@@ -98,6 +98,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))
+    # where e-mail notifications go, if the user wants them (notify/preferences)
+    email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(default=True)
     # administrator of the own organisation (structure, posts, chains, people)
     is_admin: Mapped[bool] = mapped_column(default=False)

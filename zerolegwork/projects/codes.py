@@ -139,3 +139,25 @@ def parts(code: str) -> tuple[int, str, int] | None:
     if m is None:
         return None
     return int(m.group(1)), m.group(2), int(m.group(5))
+
+
+def ensure_counters(keys: set[tuple[int, str]]) -> None:
+    """Create the missing counters of these (year, region code) pairs in one INSERT (flush only).
+
+    A concurrent caller creating one of them first is harmless: next_serials and reserve_through
+    create any counter still missing themselves.
+    """
+    from sqlalchemy import insert
+
+    wanted = {f"{year}{region_code}" for year, region_code in keys}
+    if not wanted:
+        return
+    have = set(db.session.scalars(select(ProjectCodeCounter.key).where(ProjectCodeCounter.key.in_(wanted))))
+    missing = sorted(wanted - have)
+    if not missing:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(ProjectCodeCounter), [{"key": key, "last": 0} for key in missing])
+    except IntegrityError:
+        pass

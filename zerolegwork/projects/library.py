@@ -211,4 +211,4 @@ def level_label(level: str) -> str:
     return next((label for label, value in LEVEL_VALUES.items() if value == level), level)
 
 
-__all__ = ["LEVELS", "ProjectQuery", "list_projects", "filtered", "choose_functions", "chosen_functions"]
+__all__ = ["LEVELS", "ProjectQuery", "choose_functions", "chosen_functions", "filtered", "list_projects"]

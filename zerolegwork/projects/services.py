@@ -32,8 +32,8 @@ def create_project(
     `classification` may carry investment_policy, industry_type, construction_mode, investment_mode,
     management_status, competent_department_id, cumulative_investment, start_year, end_year.
     """
-    from .codes import allocate
     from .classification import INDUSTRY_CODES
+    from .codes import allocate
 
     region_row = orgs.region_by_name(region)
     if region_row is None:

@@ -531,40 +531,47 @@ def _new_units(rows: list[_Row]) -> dict[str, tuple[str, int]]:
 def _write(rows: list[_Row], new_units: dict[str, tuple[str, int]], report: ImportReport) -> None:
     now = utcnow()
     if new_units:
-        values = [
-            {
-                "code": f"unreg-{uuid.uuid4().hex[:16]}",
-                "name": name,
-                "kind": OrgKind.UNIT,
-                "region_id": region_id,
-                "state": OrgState.UNREGISTERED,
-                "service_types": [],
-                "require_totp": False,
-                "created_at": now,
-            }
-            for name, region_id in new_units.values()
-        ]
-        ids = db.session.scalars(
-            insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), values
-        ).all()
-        created = dict(zip(new_units, ids, strict=True))
+        # codes made here, so the rows go in as one executemany and their ids come back in one SELECT
+        made = {key: f"unreg-{uuid.uuid4().hex[:16]}" for key in new_units}
+        db.session.execute(
+            insert(Organisation),
+            [
+                {
+                    "code": made[key],
+                    "name": name,
+                    "kind": OrgKind.UNIT,
+                    "region_id": region_id,
+                    "state": OrgState.UNREGISTERED,
+                    "service_types": [],
+                    "require_totp": False,
+                    "created_at": now,
+                }
+                for key, (name, region_id) in new_units.items()
+            ],
+        )
+        ids: dict[str, int] = {}
+        made_codes = list(made.values())
+        for i in range(0, len(made_codes), 5000):
+            stmt = select(Organisation.code, Organisation.id).where(Organisation.code.in_(made_codes[i : i + 5000]))
+            ids.update({code: org_id for code, org_id in db.session.execute(stmt)})
         for row in rows:
             if row.unit_id is None:
-                row.unit_id = created[_key(row.unit)]
+                row.unit_id = ids[made[_key(row.unit)]]
     highest: dict[tuple[int, str], int] = {}
     for row in rows:
         found = codes.parts(row.code) if row.code else None
         if found:
             year, region_code, serial = found
             highest[(year, region_code)] = max(serial, highest.get((year, region_code), 0))
-    for (year, region_code), serial in sorted(highest.items()):
-        codes.reserve_through(year, region_code, serial)
     region_codes = {r.id: r.code for r in db.session.scalars(select(Region))}
     waiting: dict[tuple[int, str], list[_Row]] = defaultdict(list)
     for row in rows:
         if not row.code:
             year = row.fields["start_year"] or date.today().year
             waiting[(year, region_codes[row.fields["region_id"]])].append(row)
+    codes.ensure_counters(set(highest) | set(waiting))
+    for (year, region_code), serial in sorted(highest.items()):
+        codes.reserve_through(year, region_code, serial)
     for (year, region_code), group in sorted(waiting.items()):
         industries = [INDUSTRY_CODES.get(row.fields["industry_type"] or "其他", "99") for row in group]
         for row, code in zip(group, codes.allocate_many(year, region_code, industries), strict=True):

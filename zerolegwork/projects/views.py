@@ -11,8 +11,8 @@ from ..engine.routing import today_local
 from ..extensions import db
 from ..registration.services import regions
 from ..web import page_arg
-from . import library, life, log, registry, services
 from . import functions as catalog
+from . import library, life, log, registry, services
 from .classification import VOCABULARIES
 from .errors import ProjectFormError
 

@@ -1,0 +1,1 @@
+"""Attachments (evidence): validated uploads, content-addressed storage, permission-checked downloads."""

@@ -1,0 +1,1 @@
+"""Records (记录): the typed rows the process forms write and the reports add up."""
