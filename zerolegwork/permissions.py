@@ -78,6 +78,10 @@ POLICY: dict[str, Rule] = {
     "files.download": Rule.SIGNED_IN,  # whoever sees the attachment's project, files/services.py
     "files.preview": Rule.SIGNED_IN,  # as files.download
     # records domain (process records)
+    # reports: overview, fixed tables, charts
+    # reports: self-composed
+    # reports: project report PDF
+    # api: data exchange
     # project library
     "transfer.import_projects": Rule.REGION_ADMIN,  # a district's administrator: own region only, transfer.py
     "transfer.template": Rule.SIGNED_IN,

@@ -56,6 +56,10 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(notify_bp)
     # more blueprints: files, records, project library
+    # blueprint: reports (overview, fixed tables, charts)
+    # blueprint: composer (self-composed reports)
+    # blueprint: project_reports (PDF)
+    # blueprint: api
 
     app.register_blueprint(transfer_bp)
 

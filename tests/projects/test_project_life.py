@@ -93,3 +93,19 @@ def test_only_the_unit_starts_and_only_once(app, client, login, people):
     assert client.post(f"/projects/{project.id}/start").status_code == 302
     assert client.post(f"/projects/{project.id}/start").status_code == 409
     assert db.session.query(HumanTask).filter_by(project_id=project.id).count() == 1
+
+
+def test_the_project_follows_its_lifecycle_stage(app, people):
+    project = _road(people, procedures=["proposal"])
+    life.start_lifecycle(people["users"]["unit1"], project.id)
+    db.session.commit()
+    assert project.stage == "information"
+    act(people, project.lifecycle_id, "record_information", INFORMATION)
+    act(people, project.lifecycle_id, "check_information", CONFIRM)
+    db.session.refresh(project)
+    assert project.stage == "investment"
+    act(people, project.lifecycle_id, "record_investment", investment_plan())
+    act(people, project.lifecycle_id, "check_investment", CONFIRM)
+    sign_off(people, project.lifecycle_id)
+    db.session.refresh(project)
+    assert project.stage == "preparation" and project.state == "approved"

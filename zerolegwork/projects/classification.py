@@ -55,3 +55,15 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "investment_mode": INVESTMENT_MODES,
     "management_status": MANAGEMENT_STATUSES,
 }
+
+# lifecycle stages (Project.stage, set from bpmn/lifecycle.bpmn `lifecycle_stage`) -> 中文
+STAGES: dict[str, str] = {
+    "information": "项目信息",
+    "investment": "投资审批",
+    "preparation": "前期准备",
+    "construction": "建设实施",
+    "acceptance": "竣工验收",
+    "performance": "绩效评价",
+    "completed": "已完成",
+    "closed": "已终止",
+}

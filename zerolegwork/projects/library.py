@@ -12,7 +12,7 @@ from ..audit import services as audit
 from ..extensions import db
 from ..orgs.models import User
 from . import functions as catalog
-from .classification import LEVELS, VOCABULARIES
+from .classification import LEVELS, STAGES, VOCABULARIES
 from .errors import ProjectNotFoundError
 from .models import Project, ProjectFunction, ProjectState, SavedFilter
 
@@ -32,6 +32,7 @@ SORTS = {
     "region": Project.region_id,
     "level": Project.level,
     "state": Project.state,
+    "stage": Project.stage,
 }
 LEVEL_VALUES = {"市本级": "city", "旗县区": "district"}
 MAX_SAVED_FILTERS = 50
@@ -51,6 +52,7 @@ class ProjectQuery:
     investment_mode: str = ""
     management_status: str = ""
     state: str = ""
+    stage: str = ""
     competent_department_id: int | None = None
     sort: str = "created"
     desc: bool = True
@@ -71,6 +73,8 @@ class ProjectQuery:
         query.level = level if level in LEVEL_VALUES.values() else ""
         state = str(args.get("state", ""))
         query.state = state if state in set(ProjectState) else ""
+        stage = str(args.get("stage", ""))
+        query.stage = stage if stage in STAGES else ""
         sort = str(args.get("sort", "created"))
         query.sort = sort if sort in SORTS else "created"
         query.desc = str(args.get("dir", "desc" if query.sort == "created" else "asc")) == "desc"
@@ -105,7 +109,7 @@ def filtered(user: User, query: ProjectQuery) -> Select[tuple[Project]]:
     if query.q:
         like = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(Project.name.like(like, escape="\\"), Project.code.like(like, escape="\\")))
-    for name in (*VOCABULARIES, "level", "state", "region_id", "competent_department_id"):
+    for name in (*VOCABULARIES, "level", "state", "stage", "region_id", "competent_department_id"):
         value = getattr(query, name)
         if value not in ("", None):
             stmt = stmt.where(getattr(Project, name) == value)

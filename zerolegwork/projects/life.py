@@ -56,6 +56,7 @@ def start_lifecycle(user: User, project_id: int) -> Project:
     project.lifecycle_id = result.instance_id
     project.instance_id = result.instance_id
     project.state = ProjectState.IN_APPROVAL
+    project.stage = str(result.data.get("lifecycle_stage") or "information")
     audit.record("project.start", "project", project.id, user.id, instance=result.instance_id)
     db.session.flush()
     return project

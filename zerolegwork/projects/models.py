@@ -50,6 +50,9 @@ class Project(db.Model):
     start_year: Mapped[int | None] = mapped_column()
     end_year: Mapped[int | None] = mapped_column()
     state: Mapped[str] = mapped_column(String(20), default=ProjectState.DRAFT)
+    # where the lifecycle stands (bpmn/lifecycle.bpmn `lifecycle_stage`): information, investment,
+    # preparation, construction, acceptance, performance, completed, closed; NULL before it starts
+    stage: Mapped[str | None] = mapped_column(String(20), index=True)
     # the joint sign-off instance of the current submission, and the whole-life instance
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     lifecycle_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))

@@ -113,9 +113,16 @@ def submit_for_signoff(user: User, project_id: int) -> Project:
 
 
 def follow_outcome(project_id: int | None, data: dict[str, Any], previous: dict[str, Any]) -> None:
-    """Move the project's state when the process's `project_state` changed (flush only)."""
+    """Move the project's state and lifecycle stage when the process changed them (flush only)."""
+    if project_id is None:
+        return
+    stage = data.get("lifecycle_stage")
+    if isinstance(stage, str) and stage and stage != previous.get("lifecycle_stage"):
+        db.session.execute(
+            update(Project).where(Project.id == project_id, Project.stage.is_distinct_from(stage)).values(stage=stage[:20])
+        )
     state = data.get("project_state")
-    if project_id is None or state == previous.get("project_state") or state not in set(ProjectState):
+    if state == previous.get("project_state") or state not in set(ProjectState):
         return
     changed = db.session.execute(
         update(Project).where(Project.id == project_id, Project.state != state).values(state=state)

@@ -13,7 +13,7 @@ from ..registration.services import regions
 from ..web import page_arg
 from . import functions as catalog
 from . import library, life, log, registry, services
-from .classification import VOCABULARIES
+from .classification import STAGES, VOCABULARIES
 from .errors import ProjectFormError
 
 bp = Blueprint("projects", __name__, url_prefix="/projects", template_folder="templates")
@@ -35,6 +35,7 @@ def index():  # type: ignore[no-untyped-def]
         query=query,
         args=query.as_args(),
         vocab=VOCABULARIES,
+        stages=STAGES,
         regions=regions(),
         saved=library.saved_filters(current_user),
         sorts=library.SORTS,
