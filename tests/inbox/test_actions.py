@@ -101,3 +101,15 @@ def test_the_task_page_and_the_nav_show_the_deadline_and_the_waiting_count(clien
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'data-level="red"' in page
     assert 'data-testid="nav-inbox-count"' in page
+
+
+def test_the_task_page_draws_its_process_with_the_task_active(client, login, people):
+    project = submit(people)
+    (task,) = ready_tasks(project.id, "finance")
+    login("finance1")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'data-testid="task-diagram"' in page
+    body = client.get(f"/tasks/{task.id}/diagram.json").get_json()
+    assert 'id="joint_signoff"' in body["xml"] and body["positions"]["department_review"] == "active"
+    login("unit1")
+    assert client.get(f"/tasks/{task.id}/diagram.json").status_code == 404

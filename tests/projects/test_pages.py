@@ -67,3 +67,30 @@ def test_another_districts_department_gets_404_for_every_project_page(client, lo
     for url in (f"/projects/{project.id}", f"/projects/{project.id}/functions", f"/projects/{project.id}/diagram.xml"):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/projects/{project.id}/log", data={"entry_date": "2026-11-20", "text": "x"}).status_code == 404
+
+
+def test_a_log_entry_carries_photos_and_a_bad_photo_refuses_the_entry(client, login, people, tmp_path):
+    import io
+
+    from tests.files.samples import PDF, SCRIPT, image
+    from zerolegwork.files.models import Attachment
+
+    project = people["projects"][0]
+    login("unit1")
+    data = {
+        "entry_date": "2026-11-20",
+        "text": "基础浇筑完成。",
+        "photos": [(io.BytesIO(image()), "site1.png"), (io.BytesIO(image("JPEG")), "site2.jpg")],
+    }
+    resp = client.post(f"/projects/{project.id}/log", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 302
+    (entry,) = db.session.scalars(select(LogEntry)).all()
+    slots = db.session.scalars(select(Attachment.slot).where(Attachment.project_id == project.id)).all()
+    assert slots == [f"log_{entry.id}", f"log_{entry.id}"]
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert 'data-testid="log-photos-shown"' in page and "site1.png" in page
+    for name, body in (("run.png", SCRIPT), ("scan.pdf", PDF)):
+        bad = {"entry_date": "2026-11-21", "text": "另一条。", "photos": [(io.BytesIO(body), name)]}
+        resp = client.post(f"/projects/{project.id}/log", data=bad, content_type="multipart/form-data")
+        assert resp.status_code == 302
+    assert len(db.session.scalars(select(LogEntry)).all()) == 1  # the refused photos took their entries with them

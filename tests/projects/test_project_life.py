@@ -109,3 +109,14 @@ def test_the_project_follows_its_lifecycle_stage(app, people):
     sign_off(people, project.lifecycle_id)
     db.session.refresh(project)
     assert project.stage == "preparation" and project.state == "approved"
+
+
+def test_a_task_inside_a_called_process_shows_that_process(app, client, login, people):
+    project = _road(people)
+    life.start_lifecycle(people["users"]["unit1"], project.id)
+    db.session.commit()
+    (task,) = db.session.scalars(select(HumanTask).where(HumanTask.project_id == project.id)).all()
+    login("unit1")
+    body = client.get(f"/tasks/{task.id}/diagram.json").get_json()
+    assert body["process"] == "information" and body["positions"]["record_information"] == "active"
+    assert "BPMNDiagram" in body["xml"]

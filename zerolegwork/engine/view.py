@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
@@ -11,7 +12,7 @@ from ..audit import services as audit
 from ..extensions import db
 from . import store
 from .errors import TaskNotFoundError, TaskNotReadyError
-from .models import InstanceState, ProcessDefinition, ProcessInstance
+from .models import HumanTask, InstanceState, ProcessDefinition, ProcessInstance
 from .runtime import _built_for, _next_timer
 from .state import SERIALIZER, dump_state, load_state
 
@@ -24,7 +25,32 @@ def positions(instance_id: int) -> dict[str, str]:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise TaskNotFoundError(str(instance_id))
+    return _positions_of(load_state(instance.state, _built_for(instance)))
+
+
+def task_diagram(human_task: HumanTask) -> dict[str, Any]:
+    """The diagram of the process a human task belongs to (a called process too), with where that process stands."""
+    instance = human_task.instance
     workflow = load_state(instance.state, _built_for(instance))
+    task = workflow.get_task_from_id(UUID(human_task.task_guid))
+    if task is None:
+        return {"xml": diagram_xml(instance.id), "positions": {}, "process": instance.process_id}
+    own = task.workflow
+    process_id = str(own.spec.name)
+    definition = db.session.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None
+    xml = definition.bundle.get("bpmn", {}).get(f"{process_id}.bpmn") or _file_defining(definition.bundle, process_id)
+    return {"xml": xml, "positions": _positions_of(own), "process": process_id}
+
+
+def _file_defining(bundle: Mapping[str, Any], process_id: str) -> str:
+    for xml in bundle.get("bpmn", {}).values():
+        if f'id="{process_id}"' in xml:
+            return str(xml)
+    return ""
+
+
+def _positions_of(workflow: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for task in workflow.get_tasks(skip_subprocesses=True):
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)

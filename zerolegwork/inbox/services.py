@@ -304,8 +304,8 @@ class TaskPage:
     attachments: list[Any] = field(default_factory=list)
 
 
-def task_page(user: User, task_id: int) -> TaskPage:
-    """Everything the task page shows; TaskNotFoundError when the user may not see the task."""
+def _visible_task(user: User, task_id: int) -> tuple[HumanTask, bool]:
+    """The task and whether the user may act on it now; TaskNotFoundError unless they may act or took part."""
     ht = runtime.load_task(task_id)
     actor = actor_for(user)
     can_act = ht.state == HumanTaskState.READY and may_act(actor, ht.org_code, ht.post_id)
@@ -321,6 +321,20 @@ def task_page(user: User, task_id: int) -> TaskPage:
     )
     if not can_act and took_part is None:
         raise TaskNotFoundError(str(task_id))
+    return ht, can_act
+
+
+def task_diagram(user: User, task_id: int) -> dict[str, Any]:
+    """The diagram of the process the task is in, with where it stands; only for who may see the task."""
+    from ..engine import view
+
+    ht, _can_act = _visible_task(user, task_id)
+    return view.task_diagram(ht)
+
+
+def task_page(user: User, task_id: int) -> TaskPage:
+    """Everything the task page shows; TaskNotFoundError when the user may not see the task."""
+    ht, can_act = _visible_task(user, task_id)
     project = db.session.get(Project, ht.project_id) if ht.project_id else None
     history = db.session.execute(
         select(HumanTask, Organisation.name)

@@ -64,6 +64,12 @@ def task(task_id: int):  # type: ignore[no-untyped-def]
     ), status
 
 
+@bp.route("/tasks/<int:task_id>/diagram.json")
+@login_required
+def diagram(task_id: int):  # type: ignore[no-untyped-def]
+    return services.task_diagram(current_user, task_id)
+
+
 @bp.route("/tasks/<int:task_id>/return", methods=["POST"])
 @login_required
 def return_level(task_id: int):  # type: ignore[no-untyped-def]

@@ -158,7 +158,8 @@ def evidence(user: User, project: Project) -> tuple[list[Any], list[Any]]:
     for form in forms.values():
         for slot in slots_of(form):
             slots.setdefault(slot.key, Slot(slot.key, slot.label, slot.extensions))
-    attachments = files.attachments_of(user, project.id)
+    # construction-log photos are shown with their entries, not here
+    attachments = [a for a in files.attachments_of(user, project.id) if not a.slot.startswith("log_")]
     for a in attachments:
         slots.setdefault(a.slot, Slot(a.slot, {"zh_CN": a.slot, "en": a.slot}))
     present = {a.slot for a in attachments}

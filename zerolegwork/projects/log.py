@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import IO, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -42,6 +43,36 @@ def add_entry(user: User, project_id: int, entry_date: str, text: str, today: da
     db.session.flush()
     audit.record("project.log", "log_entry", entry.id, user.id, project=project.id)
     return entry
+
+
+MAX_PHOTOS = 9
+
+
+def add_entry_with_photos(
+    user: User, project_id: int, entry_date: str, text: str, photos: list[tuple[str, IO[bytes]]]
+) -> LogEntry:
+    """Add an entry and its photos (pictures only, at most nine); any refused photo refuses the whole entry."""
+    from ..files import services as files
+    from ..files.validation import IMAGE_EXTENSIONS
+
+    if len(photos) > MAX_PHOTOS:
+        raise ProjectFormError({"photos": _("At most %(n)s photos per entry.", n=MAX_PHOTOS)})
+    entry = add_entry(user, project_id, entry_date, text)
+    for filename, stream in photos:
+        files.upload(user, project_id, photo_slot(entry.id), filename, stream, extensions=IMAGE_EXTENSIONS)
+    return entry
+
+
+def photos_of(user: User, project_id: int, entry_ids: list[int]) -> dict[int, list[Any]]:
+    """The photos of some entries, by entry id (one query)."""
+    from ..files import services as files
+
+    wanted = {photo_slot(i): i for i in entry_ids}
+    out: dict[int, list[Any]] = {}
+    for attachment in files.attachments_of(user, project_id):
+        if attachment.slot in wanted:
+            out.setdefault(wanted[attachment.slot], []).append(attachment)
+    return out
 
 
 def entries(project_id: int, limit: int = 50, before_id: int | None = None) -> list[LogEntry]:

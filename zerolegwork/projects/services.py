@@ -119,7 +119,9 @@ def follow_outcome(project_id: int | None, data: dict[str, Any], previous: dict[
     stage = data.get("lifecycle_stage")
     if isinstance(stage, str) and stage and stage != previous.get("lifecycle_stage"):
         db.session.execute(
-            update(Project).where(Project.id == project_id, Project.stage.is_distinct_from(stage)).values(stage=stage[:20])
+            update(Project)
+            .where(Project.id == project_id, Project.stage.is_distinct_from(stage))
+            .values(stage=stage[:20])
         )
     state = data.get("project_state")
     if state == previous.get("project_state") or state not in set(ProjectState):

@@ -103,6 +103,7 @@ def detail(project_id: int):  # type: ignore[no-untyped-def]
     project = services.get_visible_project(current_user, project_id)
     data = runtime.instance_data(project.instance_id) if project.instance_id else {}
     share = services.may_share(current_user)
+    entries = log.entries(project.id)
     return render_template(
         "projects/detail.html",
         project=project,
@@ -113,7 +114,8 @@ def detail(project_id: int):  # type: ignore[no-untyped-def]
         chosen=library.chosen_functions(project.id),
         processes=catalog.PROCESSES,
         may_choose=library.may_choose_functions(current_user, project),
-        log_entries=log.entries(project.id),
+        log_entries=entries,
+        log_photos=log.photos_of(current_user, project.id, [e.id for e in entries]),
         log_errors={},
         overview=life.overview(project, current_user),
         action_labels=life.action_labels(),
@@ -149,12 +151,22 @@ def functions(project_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:project_id>/log", methods=["POST"])
 @login_required
 def add_log(project_id: int):  # type: ignore[no-untyped-def]
+    from ..files.errors import UploadError
+    from ..files.errors import message_for as upload_message
+
+    photos = [(f.filename or "", f.stream) for f in request.files.getlist("photos") if f and f.filename]
     try:
-        log.add_entry(current_user, project_id, request.form.get("entry_date", ""), request.form.get("text", ""))
+        log.add_entry_with_photos(
+            current_user, project_id, request.form.get("entry_date", ""), request.form.get("text", ""), photos
+        )
     except ProjectFormError as exc:
         db.session.rollback()
         for message in exc.errors.values():
             flash(message, "danger")
+        return redirect(url_for("projects.detail", project_id=project_id, _anchor="log"))
+    except UploadError as exc:
+        db.session.rollback()
+        flash(upload_message(exc)[1], "danger")
         return redirect(url_for("projects.detail", project_id=project_id, _anchor="log"))
     db.session.commit()
     flash(_("Log entry added."), "success")
