@@ -53,6 +53,8 @@ POLICY: dict[str, Rule] = {
     "inbox.claim": Rule.SIGNED_IN,  # only a task at one of the user's posts, checked in inbox/services.py
     "inbox.release": Rule.SIGNED_IN,  # only by the holder
     "inbox.return_level": Rule.SIGNED_IN,  # whoever may act on the task, checked under its lock (runtime.lock_for)
+    "inbox.countersign_request": Rule.SIGNED_IN,  # who may act on the task's step; posts of the same department
+    "inbox.countersign_sign": Rule.SIGNED_IN,  # members (or substitutes) of the invited post only
     "inbox.diagram": Rule.SIGNED_IN,  # as inbox.task: who may act on the task or took part in it
     "inbox.add_signer": Rule.SIGNED_IN,  # as inbox.return_level; the post must be of the same department
     "notify.index": Rule.SIGNED_IN,  # the user's own organisation's notifications only

@@ -36,6 +36,9 @@ def return_level(user: User, task_id: int, reason: str) -> None:
         lock_for(task_id, _actor(user))  # who may not act is told 404 first, whatever they sent
         raise ReasonRequiredError()
     chains.return_to_previous_level(task_id, reason[:2000], _actor(user))
+    from .countersign import withdraw_stale
+
+    withdraw_stale(task_id)
 
 
 def add_signer(user: User, task_id: int, post_id: int) -> None:

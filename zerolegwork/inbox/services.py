@@ -23,6 +23,7 @@ from ..i18n import SHANGHAI
 from ..orgs.models import Organisation, Post, Region, User
 from ..projects import services as projects
 from ..projects.models import Project
+from . import countersign
 from .claims import _CLEAR, _claim_of
 from .claims import TaskClaimedError as TaskClaimedError  # re-exported for the views
 from .claims import claim as claim
@@ -302,6 +303,9 @@ class TaskPage:
     # the evidence the form asks for, and what the project already holds
     slots: list[Any] = field(default_factory=list)
     attachments: list[Any] = field(default_factory=list)
+    # 会签: every invitation of the task, and the one open at this user's post
+    countersigns: list[Any] = field(default_factory=list)
+    my_countersign: Any = None
 
 
 def _visible_task(user: User, task_id: int) -> tuple[HumanTask, bool]:
@@ -319,9 +323,27 @@ def _visible_task(user: User, task_id: int) -> tuple[HumanTask, bool]:
             ),
         )
     )
-    if not can_act and took_part is None:
+    if not can_act and took_part is None and not _countersigns(user, task_id):
         raise TaskNotFoundError(str(task_id))
     return ht, can_act
+
+
+def _countersigns(user: User, task_id: int) -> bool:
+    """Whether the user was asked to countersign the task (at one of their posts) or countersigned it."""
+    from .countersign import Countersign
+
+    posts = actor_for(user).actable_posts
+    return (
+        db.session.scalar(
+            select(Countersign.id)
+            .where(
+                Countersign.human_task_id == task_id,
+                or_(Countersign.signed_by_id == user.id, Countersign.post_id.in_(posts or {0})),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def task_diagram(user: User, task_id: int) -> dict[str, Any]:
@@ -369,6 +391,8 @@ def task_page(user: User, task_id: int) -> TaskPage:
         may_release=bool(held and not held.blocks(user.id)),
         slots=slots,
         attachments=files.attachments_of(user, project.id) if slots and project is not None else [],
+        countersigns=countersign.of_task(task_id),
+        my_countersign=countersign.open_for(user, task_id),
     )
 
 
@@ -383,7 +407,10 @@ def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepR
         raise TaskClaimedError(task_id, held.holder_id or 0, held.holder_name)
     # the runtime reads the user's standing towards the task's post together with its lock
     actor = Actor(user.id, user.display_name, user.org.code, user.org.name)
+    countersigned = countersign.check_complete(task_id)
     result = runtime.complete_task(task_id, answers, actor, check=_evidence_and_record_check(user))
+    if countersigned:
+        countersign.withdraw_stale(task_id)
     if held is not None and held.holder_id is not None and task_id in result.new_task_ids:
         db.session.connection().execute(_CLEAR, {"b_task": task_id})
     if result.record and result.project_id is not None:

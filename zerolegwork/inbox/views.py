@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..engine.forms import FormValidationError, collect_answers
 from ..extensions import db
 from ..web import page_arg
-from . import actions, services
+from . import actions, countersign, services
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
 
@@ -22,13 +22,22 @@ def task_claimed(exc: services.TaskClaimedError):  # type: ignore[no-untyped-def
     return _respond(409, exc.message())
 
 
+@bp.errorhandler(countersign.CountersignError)
+def countersign_refused(exc: countersign.CountersignError):  # type: ignore[no-untyped-def]
+    from ..errors import _respond
+
+    db.session.rollback()
+    return _respond(409, exc.message())
+
+
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
     query = services.InboxQuery.from_args(request.args, page_arg())
     page = services.inbox_page(current_user, query)
     warnings = actions.warning_levels([row.task for row in page.rows])
-    return render_template("inbox/index.html", page=page, query=query, warnings=warnings)
+    asked = countersign.waiting_for(current_user) if query.view == "mine" else []
+    return render_template("inbox/index.html", page=page, query=query, warnings=warnings, countersigns=asked)
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -68,6 +77,27 @@ def task(task_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def diagram(task_id: int):  # type: ignore[no-untyped-def]
     return services.task_diagram(current_user, task_id)
+
+
+@bp.route("/tasks/<int:task_id>/countersign", methods=["POST"])
+@login_required
+def countersign_request(task_id: int):  # type: ignore[no-untyped-def]
+    post_ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit() and len(v) < 10]
+    countersign.request(current_user, task_id, post_ids)
+    db.session.commit()
+    flash(_("The posts were asked to countersign; you can complete the step once all have signed."), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.route("/countersigns/<int:countersign_id>", methods=["POST"])
+@login_required
+def countersign_sign(countersign_id: int):  # type: ignore[no-untyped-def]
+    row = countersign.sign(
+        current_user, countersign_id, request.form.get("decision", ""), request.form.get("opinion", "")
+    )
+    db.session.commit()
+    flash(_("Your countersign opinion was recorded."), "success")
+    return redirect(url_for("inbox.task", task_id=row.human_task_id))
 
 
 @bp.route("/tasks/<int:task_id>/return", methods=["POST"])

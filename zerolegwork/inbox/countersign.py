@@ -1,0 +1,207 @@
+"""会签 (countersign): the post holding a task asks other posts of its department to sign at the same step.
+
+Every invited post must give its opinion before the step can be completed; their opinions stay with
+the task. The invitations belong to the step they were made at: when the task moves on (or back),
+open invitations of the old step are withdrawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import JSON, ForeignKey, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..audit import services as audit
+from ..db import UTCDateTime, utcnow
+from ..engine.errors import TaskNotFoundError
+from ..engine.models import HumanTask, HumanTaskState
+from ..engine.routing import actor_for, may_act
+from ..extensions import db
+from ..orgs.models import Post, User
+
+MAX_INVITES = 10
+DECISIONS = ("agree", "disagree")
+
+
+class Countersign(db.Model):
+    """One post asked to countersign one step of a task, and its answer once given."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), index=True)
+    chain_pos: Mapped[int] = mapped_column(default=0)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # open | signed | withdrawn
+    state: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CountersignError(Exception):
+    """A countersign action that cannot be taken; `reason` names which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def message(self) -> str:
+        return {
+            "pending": _("Countersigning posts have not all signed yet; the step can be completed after they have."),
+            "no_posts": _("Choose at least one post of your department to countersign."),
+            "too_many": _("At most %(n)s posts can be asked at once.", n=MAX_INVITES),
+            "foreign_post": _("Choose a post of your own department."),
+            "own_post": _("The post holding the task cannot countersign it."),
+            "decision": _("Choose agree or disagree."),
+            "opinion": _("Give your opinion (at most 2000 characters)."),
+        }.get(self.reason, _("Something went wrong."))
+
+
+def _ready_task(task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id, populate_existing=True)
+    if task is None or task.state != HumanTaskState.READY:
+        raise TaskNotFoundError(str(task_id))
+    return task
+
+
+def request(user: User, task_id: int, post_ids: list[int]) -> list[Countersign]:
+    """The user holding the task's step asks these posts of the department to countersign it (flush only)."""
+    task = _ready_task(task_id)
+    if not may_act(actor_for(user), task.org_code, task.post_id):
+        raise TaskNotFoundError(str(task_id))
+    wanted = list(dict.fromkeys(post_ids))
+    if not wanted:
+        raise CountersignError("no_posts")
+    if len(wanted) > MAX_INVITES:
+        raise CountersignError("too_many")
+    if task.post_id in wanted:
+        raise CountersignError("own_post")
+    own = set(db.session.scalars(select(Post.id).where(Post.org_id == user.org_id, Post.id.in_(wanted))))
+    if own != set(wanted):
+        raise CountersignError("foreign_post")
+    already = set(
+        db.session.scalars(
+            select(Countersign.post_id).where(
+                Countersign.human_task_id == task.id,
+                Countersign.chain_pos == task.chain_pos,
+                Countersign.state.in_(("open", "signed")),
+            )
+        )
+    )
+    rows = [
+        Countersign(human_task_id=task.id, chain_pos=task.chain_pos, post_id=p, requested_by_id=user.id)
+        for p in wanted
+        if p not in already
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    audit.record("task.countersign_request", "human_task", task.id, user.id, posts=wanted)
+    return rows
+
+
+def sign(user: User, countersign_id: int, decision: str, opinion: str) -> Countersign:
+    """A member (or substitute) of an invited post gives the countersign opinion (flush only); once only."""
+    row = db.session.get(Countersign, countersign_id)
+    actor = actor_for(user)
+    if row is None or row.state != "open" or row.post_id not in actor.actable_posts:
+        raise TaskNotFoundError(str(countersign_id))
+    if decision not in DECISIONS:
+        raise CountersignError("decision")
+    opinion = opinion.strip()
+    if not opinion or len(opinion) > 2000:
+        raise CountersignError("opinion")
+    done = db.session.execute(
+        update(Countersign)
+        .where(Countersign.id == row.id, Countersign.state == "open")
+        .values(
+            state="signed",
+            signed_by_id=user.id,
+            signed_at=utcnow(),
+            answers={"decision": decision, "opinion": opinion, "signed_by": user.display_name},
+        )
+    ).rowcount
+    if done != 1:
+        raise TaskNotFoundError(str(countersign_id))  # signed by a colleague at the same moment
+    db.session.refresh(row)
+    audit.record("task.countersign", "human_task", row.human_task_id, user.id, decision=decision)
+    return row
+
+
+def check_complete(task_id: int) -> bool:
+    """Refuse completing a step whose countersigns are still open; tell whether the task has any at all."""
+    rows = db.session.execute(
+        select(Countersign.state, Countersign.chain_pos, HumanTask.chain_pos)
+        .join(HumanTask, HumanTask.id == Countersign.human_task_id)
+        .where(Countersign.human_task_id == task_id)
+    ).all()
+    if any(state == "open" and pos == current for state, pos, current in rows):
+        raise CountersignError("pending")
+    return bool(rows)
+
+
+def withdraw_stale(task_id: int) -> int:
+    """Withdraw open invitations of steps the task has left (flush only)."""
+    # read the row afresh: the runtime moves tasks with Core statements the session does not see
+    task = db.session.execute(select(HumanTask.state, HumanTask.chain_pos).where(HumanTask.id == task_id)).first()
+    if task is None:
+        return 0
+    stale = [Countersign.human_task_id == task_id, Countersign.state == "open"]
+    if task.state == HumanTaskState.READY:
+        stale.append(Countersign.chain_pos != task.chain_pos)
+    return int(db.session.execute(update(Countersign).where(*stale).values(state="withdrawn")).rowcount or 0)
+
+
+@dataclass
+class CountersignRow:
+    row: Countersign
+    post_name: str
+    signer_name: str
+
+
+def of_task(task_id: int) -> list[CountersignRow]:
+    """Every countersign of a task, oldest first, with the post's and the signer's names."""
+    from sqlalchemy.orm import aliased
+
+    signer = aliased(User)
+    rows = db.session.execute(
+        select(Countersign, Post.name, signer.display_name)
+        .join(Post, Post.id == Countersign.post_id)
+        .outerjoin(signer, signer.id == Countersign.signed_by_id)
+        .where(Countersign.human_task_id == task_id)
+        .order_by(Countersign.id)
+    ).all()
+    return [CountersignRow(r, p, s or "") for r, p, s in rows]
+
+
+def waiting_for(user: User) -> list[tuple[Countersign, HumanTask]]:
+    """Open countersign requests at the user's posts (and posts they cover), newest first."""
+    posts = actor_for(user).actable_posts
+    if not posts:
+        return []
+    return [
+        (c, t)
+        for c, t in db.session.execute(
+            select(Countersign, HumanTask)
+            .join(HumanTask, HumanTask.id == Countersign.human_task_id)
+            .where(Countersign.post_id.in_(posts), Countersign.state == "open")
+            .order_by(Countersign.id.desc())
+            .limit(50)
+        ).all()
+    ]
+
+
+def open_for(user: User, task_id: int) -> Countersign | None:
+    """The open request at one of the user's posts for this task, if any."""
+    posts = actor_for(user).actable_posts
+    if not posts:
+        return None
+    return db.session.scalars(
+        select(Countersign).where(
+            Countersign.human_task_id == task_id, Countersign.state == "open", Countersign.post_id.in_(posts)
+        )
+    ).first()
