@@ -16,7 +16,7 @@ loaded beforehand, as the command does:
 - parse: reading the workbook alone (openpyxl read-only) — the floor of any import;
 - check: `transfer.import_projects(data, dry_run=True)`: read + every row checked, nothing written;
 - import: `transfer.import_projects(data)` + `db.session.commit()`, split into the call and the commit;
-- export: `transfer.export_projects(city department, ProjectQuery())` of the whole library afterwards.
+- export: `workbooks.export_projects(city department, ProjectQuery())` of the whole library afterwards.
 Statements are counted on db.engine (before_cursor_execute). Goal: the import under 10 s on SQLite.
 
 SQLite is a temporary file; for PostgreSQL the benchmark creates its own database on
@@ -43,7 +43,7 @@ from zerolegwork import create_app, demo
 from zerolegwork.extensions import db
 from zerolegwork.orgs.models import User
 from zerolegwork.orgs.reference import CITY, DEPT_TYPES, DISTRICTS
-from zerolegwork.projects import codes, transfer
+from zerolegwork.projects import codes, transfer, workbooks
 from zerolegwork.projects.classification import (
     CATEGORIES,
     CONSTRUCTION_MODES,
@@ -160,7 +160,7 @@ def measure(url: str, data: bytes, rows: int) -> dict[str, float]:
         assert db.session.scalar(text("SELECT count(*) FROM project")) == rows + len(demo.PROJECTS)
         viewer = db.session.scalars(select(User).where(User.username == "finance1")).one()
         t = time.perf_counter()
-        exported = transfer.export_projects(viewer, ProjectQuery())
+        exported = workbooks.export_projects(viewer, ProjectQuery())
         out["export"] = time.perf_counter() - t
         out["export_kb"] = len(exported) / 1024
         db.session.rollback()

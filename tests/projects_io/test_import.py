@@ -15,7 +15,7 @@ from tests.projects_io.support import CITY_HOUSING, HEADERS, many, row, workbook
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.extensions import db
 from zerolegwork.orgs.models import Organisation, OrgKind, OrgState
-from zerolegwork.projects import codes, transfer
+from zerolegwork.projects import codes, transfer, workbooks
 from zerolegwork.projects.models import Project
 from zerolegwork.projects.services import create_project
 from zerolegwork.projects.transfer import RowProblem
@@ -290,7 +290,7 @@ def test_a_file_without_header_or_rows_is_refused(app, people):
 
 
 def test_the_templates_example_row_is_skipped(app, people):
-    book = load_workbook(io.BytesIO(transfer.template()))
+    book = load_workbook(io.BytesIO(workbooks.template()))
     sheet = book["项目"]
     headers = [c.value for c in sheet[1]]
     sheet.append([row(1).get(h) for h in headers])

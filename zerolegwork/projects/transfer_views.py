@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from ..engine.routing import today_local
 from ..extensions import db
-from . import library, transfer
+from . import library, transfer, workbooks
 
 bp = Blueprint("transfer", __name__, url_prefix="/projects/transfer", template_folder="templates")
 SHOWN_PROBLEMS = 500
@@ -46,7 +46,7 @@ def import_projects():  # type: ignore[no-untyped-def]
 @login_required
 def template():  # type: ignore[no-untyped-def]
     return send_file(
-        io.BytesIO(transfer.template()),
+        io.BytesIO(workbooks.template()),
         mimetype=transfer.XLSX_MIME,
         as_attachment=True,
         download_name="项目库导入模板.xlsx",
@@ -57,7 +57,7 @@ def template():  # type: ignore[no-untyped-def]
 @login_required
 def export():  # type: ignore[no-untyped-def]
     query = library.ProjectQuery.from_args(request.args)
-    data = transfer.export_projects(current_user, query)
+    data = workbooks.export_projects(current_user, query)
     db.session.commit()  # the export's audit event
     return send_file(
         io.BytesIO(data),
