@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from .orgs import services as orgs
 from .orgs.models import ApprovalMode, Expert, OrgKind, User
 from .orgs.reference import DEPT_TYPES, DISTRICT_DEPT_TYPES
 from .projects import services as projects
+from .projects.models import Engagement, Project
 
 DEMO_PASSWORD = "Zlw-Demo-2026!"  # noqa: S105 - printed demo password for the embedded default
 
@@ -116,6 +118,17 @@ def seed() -> list[tuple[str, str]]:
         contact_phone="0472-5100000",
     )
     orgs.create_user("unit1", "项目单位 经办人", DEMO_PASSWORD, unit)
+    agency = orgs.create_org(
+        "demo_agency",
+        "包头市正信工程咨询有限公司",
+        OrgKind.AGENCY,
+        city,
+        credit_code="91150200MA0N00120W",
+        contact_name="赵工",
+        contact_phone="0472-5200000",
+        service_types=["consulting", "supervision", "cost_audit"],
+    )
+    orgs.create_user("agency1", "中介机构 项目负责人", DEMO_PASSWORD, agency)
     for code, dept_type, username, display in CITY_DEPARTMENTS:
         _department(code, "包头市" + DEPT_TYPES[dept_type], dept_type, city, (username, display))
     for name, region in regions.items():
@@ -156,12 +169,23 @@ def seed() -> list[tuple[str, str]]:
             end_year=end,
         )
     db.session.flush()
+    first = db.session.scalars(select(Project).order_by(Project.id).limit(1)).one()
+    db.session.add(
+        Engagement(
+            project_id=first.id,
+            agency_id=agency.id,
+            service_type="supervision",
+            started_on=date(2026, 3, 1),
+            created_by_id=db.session.scalars(select(User.id).where(User.username == "unit1")).one(),
+        )
+    )
+    db.session.flush()
     return accounts()
 
 
 def accounts() -> list[tuple[str, str]]:
     """The demo accounts and what they are for."""
-    rows = [("unit1", "项目单位 project unit")]
+    rows = [("unit1", "项目单位 project unit"), ("agency1", "中介机构 agency (supervision of the first project)")]
     rows += [(u, "包头市" + DEPT_TYPES[t]) for _, t, u, _ in CITY_DEPARTMENTS]
     rows += [("finance_chief", "财政局 科长 (section chief)"), ("finance_admin", "财政局 管理员 (department admin)")]
     rows += [

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select
 
 from .engine.models import HumanTask
 from .orgs.models import OrgKind, OrgLevel, Region, User
-from .projects.models import Project, ProjectShare
+from .projects.models import Engagement, Project, ProjectShare
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +82,44 @@ POLICY: dict[str, Rule] = {
     "files.preview": Rule.SIGNED_IN,  # as files.download
     # records domain (process records)
     # reports: overview, fixed tables, charts
+    "reports.index": Rule.SIGNED_IN,  # figures of the projects the user may see (project_scope), reports/overview.py
+    "reports.fixed_table": Rule.SIGNED_IN,  # as reports.index, reports/fixed.py
+    "reports.fixed_download": Rule.SIGNED_IN,  # as reports.index
+    "reports.group_charts": Rule.SIGNED_IN,  # the page only; its data comes from reports.group_charts_data
+    "reports.group_charts_data": Rule.SIGNED_IN,  # projects the user may see, library.filtered
+    "reports.project_progress": Rule.SIGNED_IN,  # anyone who may see the project, else 404 (reports/charts.py)
     # reports: self-composed
+    "composer.index": Rule.SIGNED_IN,  # numbers of the projects the user may see only (project_scope)
+    "composer.run": Rule.SIGNED_IN,  # own or shared-in-own-organisation definitions, reports/composer.py
+    "composer.export": Rule.SIGNED_IN,  # as composer.index
+    "composer.save": Rule.SIGNED_IN,  # the user's own definitions only
+    "composer.delete": Rule.SIGNED_IN,  # only the owner's
+    "composer.verify": Rule.SIGNED_IN,  # re-runs in the user's own scope
     # reports: project report PDF
+    "project_reports.project_pdf": Rule.SIGNED_IN,  # anyone who may see the project, else 404 (reports/pdf.py)
+    "project_reports.batches_index": Rule.SIGNED_IN,  # own organisation's batches; a new one over the user's projects
+    "project_reports.batch_page": Rule.SIGNED_IN,  # the requester's organisation only, else 404 (reports/batch.py)
+    "project_reports.batch_status": Rule.SIGNED_IN,  # as project_reports.batch_page
+    "project_reports.batch_download": Rule.SIGNED_IN,  # as project_reports.batch_page
     # api: data exchange
+    # a token's user is the request's user (api/__init__.py): the same rules and project_scope as the pages
+    "api.projects": Rule.SIGNED_IN,
+    "api.project": Rule.SIGNED_IN,
+    "api.investment": Rule.SIGNED_IN,
+    "api.funding": Rule.SIGNED_IN,
+    "api.procurement": Rule.SIGNED_IN,
+    "api.contracts": Rule.SIGNED_IN,
+    "api.progress": Rule.SIGNED_IN,
+    "api.reviews": Rule.SIGNED_IN,
+    "api.arrangements": Rule.SIGNED_IN,
+    "api.import_arrangements": Rule.SIGNED_IN,  # and the token scope budget:write (api/__init__.py SCOPES)
+    "api.openapi": Rule.PUBLIC,  # the document describes the API; it holds no data
     # project library
     "transfer.import_projects": Rule.REGION_ADMIN,  # a district's administrator: own region only, transfer.py
     "transfer.template": Rule.SIGNED_IN,
     "transfer.export": Rule.SIGNED_IN,  # only projects the user may see, library.filtered
+    "projects.engage": Rule.SIGNED_IN,  # the project's own unit, projects/engagements.py
+    "projects.end_engagement": Rule.SIGNED_IN,  # the project's own unit, projects/engagements.py
     "projects.new": Rule.SIGNED_IN,  # active project units only, checked in projects/registry.py
     "projects.save_filter": Rule.SIGNED_IN,  # a user's own filters
     "projects.delete_filter": Rule.SIGNED_IN,  # only the owner's, by the delete statement
@@ -130,7 +161,7 @@ def project_scope(user: User) -> ColumnElement[bool]:
     """The projects a user may see.
 
     - a project unit: its own projects;
-    - an agency: the projects it is engaged on (engagements come with the project-life issue: none yet);
+    - an agency: the projects it is engaged on, while the engagement lasts;
     - a management department: projects in its jurisdiction (a city-level department: the whole
       city; a district department: its district, plus projects the city shares with the district),
       and any project routed to it for sign-off;
@@ -145,6 +176,10 @@ def project_scope(user: User) -> ColumnElement[bool]:
             return or_(Project.region_id.in_(select(Region.id)), routed)
         shared = exists().where(ProjectShare.project_id == Project.id, ProjectShare.region_id == org.region_id)
         return or_(Project.region_id == org.region_id, shared, routed)
+    if org.kind == OrgKind.AGENCY:
+        return exists().where(
+            Engagement.project_id == Project.id, Engagement.agency_id == org.id, Engagement.ended_on.is_(None)
+        )
     return false()
 
 

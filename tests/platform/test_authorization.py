@@ -50,10 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
         regions = orgs.ensure_regions()
         other = orgs.create_org("other_unit_org", "东河区某建设单位", OrgKind.UNIT, regions["东河区"])
         orgs.create_user("other_unit", "另一单位经办人", DEMO_PASSWORD, other)
-        agency = orgs.create_org(
-            "agency_org", "某咨询公司", OrgKind.AGENCY, regions["市本级"], service_types=["consulting"]
-        )
-        orgs.create_user("agency1", "咨询公司经办人", DEMO_PASSWORD, agency)
+        # agency1 is the demo's agency, engaged on the demo unit's first project only
         pending = orgs.create_org(
             "pending_org", "青山区待审单位", OrgKind.UNIT, regions["青山区"], state=OrgState.PENDING
         )
@@ -83,7 +80,7 @@ def foreign(role: str, param: str, world: dict[str, Any]) -> Any:
         return {
             "unit": world["other_project"],
             "other_unit": world["unit_project"],
-            "agency": world["unit_project"],
+            "agency": world["other_project"],
             "district_department": world["unit_project"],
             "district_region_admin": world["unit_project"],
             "anonymous": world["unit_project"],

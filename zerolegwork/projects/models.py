@@ -113,4 +113,24 @@ class LogEntry(db.Model):
     org: Mapped[Organisation] = relationship(lazy="joined")
 
 
-__all__ = ["LogEntry", "Project", "ProjectCodeCounter", "ProjectFunction", "ProjectShare", "SavedFilter"]
+class Engagement(db.Model):
+    """An intermediary agency the unit engaged on a project for one service (咨询, 监理, 造价审核 …).
+
+    While it lasts (no end date), the agency's people see the project, add evidence and write the log.
+    """
+
+    __table_args__ = (UniqueConstraint("project_id", "agency_id", "service_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    service_type: Mapped[str] = mapped_column(String(20))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency: Mapped[Organisation] = relationship(lazy="joined")
+
+
+__all__ = ["Engagement", "LogEntry", "Project", "ProjectCodeCounter", "ProjectFunction", "ProjectShare", "SavedFilter"]

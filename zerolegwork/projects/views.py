@@ -11,8 +11,8 @@ from ..engine.routing import today_local
 from ..extensions import db
 from ..registration.services import regions
 from ..web import page_arg
+from . import engagements, library, life, log, registry, services
 from . import functions as catalog
-from . import library, life, log, registry, services
 from .classification import STAGES, VOCABULARIES
 from .errors import ProjectFormError
 
@@ -115,6 +115,8 @@ def detail(project_id: int):  # type: ignore[no-untyped-def]
         processes=catalog.PROCESSES,
         may_choose=library.may_choose_functions(current_user, project),
         log_entries=entries,
+        engagements=engagements.engagements_of(project.id),
+        agencies=engagements.agencies() if current_user.org_id == project.unit_id else [],
         log_photos=log.photos_of(current_user, project.id, [e.id for e in entries]),
         log_errors={},
         overview=life.overview(project, current_user),
@@ -171,6 +173,36 @@ def add_log(project_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Log entry added."), "success")
     return redirect(url_for("projects.detail", project_id=project_id, _anchor="log"))
+
+
+@bp.route("/<int:project_id>/engagements", methods=["POST"])
+@login_required
+def engage(project_id: int):  # type: ignore[no-untyped-def]
+    agency = request.form.get("agency_id", "")
+    try:
+        engagements.engage(
+            current_user,
+            project_id,
+            int(agency) if agency.isdigit() and len(agency) < 10 else 0,
+            request.form.get("service_type", ""),
+        )
+    except ProjectFormError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(message, "danger")
+        return redirect(url_for("projects.detail", project_id=project_id, _anchor="agencies"))
+    db.session.commit()
+    flash(_("The agency is engaged: its people can now see the project, add evidence and write the log."), "success")
+    return redirect(url_for("projects.detail", project_id=project_id, _anchor="agencies"))
+
+
+@bp.route("/engagements/<int:engagement_id>/end", methods=["POST"])
+@login_required
+def end_engagement(engagement_id: int):  # type: ignore[no-untyped-def]
+    row = engagements.end(current_user, engagement_id)
+    db.session.commit()
+    flash(_("The engagement has ended; the agency no longer sees the project."), "success")
+    return redirect(url_for("projects.detail", project_id=row.project_id, _anchor="agencies"))
 
 
 @bp.route("/<int:project_id>/share", methods=["POST"])
