@@ -20,6 +20,9 @@ def _add_domain_commands() -> None:
     from .audit.cli import audit_group
 
     zlw.add_command(audit_group)
+    from .api.cli import api_group
+
+    zlw.add_command(api_group)
 
 
 _add_domain_commands()
@@ -229,3 +232,37 @@ def import_projects_cmd(path: str, dry_run: bool) -> None:
         db.session.commit()
         click.echo(_("Imported %(n)s projects.", n=report.imported))
         click.echo(_("Unregistered units created: %(n)s; project codes allocated: %(codes)s.", **counts))
+
+
+@zlw.group("report")
+def report_group() -> None:
+    """Fixed statistics tables over EVERY project (the widest scope: no user, no visibility filter)."""
+
+
+def _add_fixed_table_command(name: str, label: str) -> None:
+    @report_group.command(name, help=f"The fixed table {label} (项目管理平台统计表), every project, as of now.")
+    @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf"]), default="csv", show_default=True)
+    @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+    @with_appcontext
+    def command(fmt: str, out: str | None) -> None:
+        from .db import utcnow
+        from .reports import fixed, render
+
+        table = fixed.build(name, None, utcnow())
+        data = render.FORMATS[fmt].write(table)
+        if out:
+            with open(out, "wb") as fh:
+                fh.write(data)
+            click.echo(f"{out}: {table.title} {table.time_text}", err=True)
+        else:
+            click.echo(data, nl=False)  # bytes go to the binary stdout as they are
+
+
+def _add_fixed_table_commands() -> None:
+    from .reports.fixed import TABLES
+
+    for name, (_builder, label) in TABLES.items():
+        _add_fixed_table_command(name, label)
+
+
+_add_fixed_table_commands()

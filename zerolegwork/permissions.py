@@ -16,10 +16,10 @@ from typing import Any
 
 from flask import Flask, abort, request
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, true
 
 from .engine.models import HumanTask
-from .orgs.models import OrgKind, OrgLevel, Region, User
+from .orgs.models import OrgKind, OrgLevel, User
 from .projects.models import Engagement, Project, ProjectShare
 
 log = logging.getLogger(__name__)
@@ -171,9 +171,9 @@ def project_scope(user: User) -> ColumnElement[bool]:
     if org.kind == OrgKind.UNIT:
         return Project.unit_id == org.id
     if org.kind == OrgKind.DEPARTMENT:
-        routed = exists().where(HumanTask.project_id == Project.id, HumanTask.org_code == org.code)
         if org.region.level == OrgLevel.CITY:
-            return or_(Project.region_id.in_(select(Region.id)), routed)
+            return true()  # every project is in the city or one of its districts
+        routed = exists().where(HumanTask.project_id == Project.id, HumanTask.org_code == org.code)
         shared = exists().where(ProjectShare.project_id == Project.id, ProjectShare.region_id == org.region_id)
         return or_(Project.region_id == org.region_id, shared, routed)
     if org.kind == OrgKind.AGENCY:

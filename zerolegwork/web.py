@@ -57,9 +57,21 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     # more blueprints: files, records, project library
     # blueprint: reports (overview, fixed tables, charts)
+    from .reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
     # blueprint: composer (self-composed reports)
+    from .reports.composer_views import bp as composer_bp
+
+    app.register_blueprint(composer_bp)
     # blueprint: project_reports (PDF)
+    from .reports.pdf_views import bp as project_reports_bp
+
+    app.register_blueprint(project_reports_bp)
     # blueprint: api
+    from .api import init_app as init_api
+
+    init_api(app)  # blueprint, CSRF exemption, token sign-in (before permissions.check_request)
 
     app.register_blueprint(transfer_bp)
 

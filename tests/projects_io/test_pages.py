@@ -138,6 +138,9 @@ def test_an_export_reimports_into_an_empty_library(client, login, people):
     data = client.get("/projects/transfer/export.xlsx").data
     money = load_workbook(io.BytesIO(data)).worksheets[0]["H2"]
     assert money.number_format == "#,##0.0000"
+    from zerolegwork.projects.models import Engagement
+
+    db.session.execute(Engagement.__table__.delete())  # the demo engages an agency on a project
     db.session.execute(Project.__table__.delete())
     db.session.commit()
     login("admin")

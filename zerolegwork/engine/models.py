@@ -74,6 +74,8 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
         # "done by me" on every inbox page, and the ready tasks at a post answered from the index alone
         # (measured in bench/inbox.py: first page of a 5,000-task inbox over 1M rows, 172 ms -> 10 ms p95)
         Index("ix_human_task_completed_by", "completed_by_id"),
+        # the project scope asks "was this project routed to this department?" for every project row
+        Index("ix_human_task_project_org", "project_id", "org_code"),
         Index(
             "ix_human_task_ready_post",
             "org_code",

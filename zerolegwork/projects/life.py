@@ -139,6 +139,10 @@ def action_labels() -> dict[str, str]:
         "project.state": _("the project's state changed"),
         "project.share": _("shared the project with a district"),
         "project.import": _("imported the project"),
+        "project.engage": _("engaged an agency"),
+        "project.engagement_end": _("ended an agency's engagement"),
+        "budget.arrange": _("budget arranged by the finance system"),
+        "project.export": _("exported the project list"),
     }
 
 

@@ -1,8 +1,8 @@
-"""project library, records, files, reminders
+"""project life, records, files, reminders, reports, api
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 10:05:58.743490
+Create Date: 2026-11-26 10:47:13.022092
 
 """
 
@@ -34,6 +34,30 @@ def upgrade():
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_project_code_counter")),
     )
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["created_by_id"], ["user.id"], name=op.f("fk_api_token_created_by_id_user")),
+        sa.ForeignKeyConstraint(["org_id"], ["organisation.id"], name=op.f("fk_api_token_org_id_organisation")),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_api_token_user_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_api_token_token_sha256")),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
+
     op.create_table(
         "notification_preference",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -67,6 +91,53 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_outgoing_mail_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "report_batch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("query", sa.String(length=1000), nullable=False),
+        sa.Column("project_ids", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("done_count", sa.Integer(), nullable=False),
+        sa.Column("failed_count", sa.Integer(), nullable=False),
+        sa.Column("job_ids", sa.JSON(), nullable=False),
+        sa.Column("zip_queued", sa.Boolean(), nullable=False),
+        sa.Column("zip_sha256", sa.String(length=64), nullable=True),
+        sa.Column("zip_size", sa.BigInteger(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["org_id"], ["organisation.id"], name=op.f("fk_report_batch_org_id_organisation")),
+        sa.ForeignKeyConstraint(["requested_by_id"], ["user.id"], name=op.f("fk_report_batch_requested_by_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_batch")),
+    )
+    with op.batch_alter_table("report_batch", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_batch_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_report_batch_requested_by_id"), ["requested_by_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_report_batch_state"), ["state"], unique=False)
+
+    op.create_table(
+        "report_definition",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("shared", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organisation.id"], name=op.f("fk_report_definition_org_id_organisation")),
+        sa.ForeignKeyConstraint(["owner_id"], ["user.id"], name=op.f("fk_report_definition_owner_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_definition")),
+        sa.UniqueConstraint("owner_id", "name", name=op.f("uq_report_definition_owner_id_name")),
+    )
+    with op.batch_alter_table("report_definition", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_definition_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_report_definition_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
         "saved_filter",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -82,6 +153,26 @@ def upgrade():
     with op.batch_alter_table("saved_filter", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_saved_filter_org_id"), ["org_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_saved_filter_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "report_batch_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("file_name", sa.String(length=200), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["report_batch.id"], name=op.f("fk_report_batch_item_batch_id_report_batch")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_batch_item")),
+        sa.UniqueConstraint("batch_id", "project_id", name=op.f("uq_report_batch_item_batch_id_project_id")),
+    )
+    with op.batch_alter_table("report_batch_item", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_batch_item_batch_id"), ["batch_id"], unique=False)
 
     op.create_table(
         "acceptance",
@@ -132,6 +223,29 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_attachment_sha256"), ["sha256"], unique=False)
 
     op.create_table(
+        "budget_arrangement",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=16, scale=4), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("document_no", sa.String(length=100), nullable=False),
+        sa.Column("arranged_on", sa.Date(), nullable=False),
+        sa.Column("imported_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["imported_by_id"], ["api_token.id"], name=op.f("fk_budget_arrangement_imported_by_id_api_token")
+        ),
+        sa.ForeignKeyConstraint(["project_id"], ["project.id"], name=op.f("fk_budget_arrangement_project_id_project")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_budget_arrangement")),
+        sa.UniqueConstraint(
+            "project_id", "year", "document_no", name=op.f("uq_budget_arrangement_project_id_year_document_no")
+        ),
+    )
+    with op.batch_alter_table("budget_arrangement", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_budget_arrangement_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
         "contract",
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("contract_type", sa.String(length=20), nullable=False),
@@ -155,6 +269,53 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_contract_contract_type"), ["contract_type"], unique=False)
         batch_op.create_index(batch_op.f("ix_contract_project_id"), ["project_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contract_signed_on"), ["signed_on"], unique=False)
+
+    op.create_table(
+        "countersign",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("human_task_id", sa.Integer(), nullable=False),
+        sa.Column("chain_pos", sa.Integer(), nullable=False),
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", sa.DateTime(), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("signed_by_id", sa.Integer(), nullable=True),
+        sa.Column("signed_at", sa.DateTime(), nullable=True),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["human_task_id"], ["human_task.id"], name=op.f("fk_countersign_human_task_id_human_task")
+        ),
+        sa.ForeignKeyConstraint(["post_id"], ["post.id"], name=op.f("fk_countersign_post_id_post")),
+        sa.ForeignKeyConstraint(["requested_by_id"], ["user.id"], name=op.f("fk_countersign_requested_by_id_user")),
+        sa.ForeignKeyConstraint(["signed_by_id"], ["user.id"], name=op.f("fk_countersign_signed_by_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_countersign")),
+    )
+    with op.batch_alter_table("countersign", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_countersign_human_task_id"), ["human_task_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_countersign_post_id"), ["post_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_countersign_state"), ["state"], unique=False)
+
+    op.create_table(
+        "engagement",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("service_type", sa.String(length=20), nullable=False),
+        sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["agency_id"], ["organisation.id"], name=op.f("fk_engagement_agency_id_organisation")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["user.id"], name=op.f("fk_engagement_created_by_id_user")),
+        sa.ForeignKeyConstraint(["project_id"], ["project.id"], name=op.f("fk_engagement_project_id_project")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_engagement")),
+        sa.UniqueConstraint(
+            "project_id", "agency_id", "service_type", name=op.f("uq_engagement_project_id_agency_id_service_type")
+        ),
+    )
+    with op.batch_alter_table("engagement", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_engagement_agency_id"), ["agency_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_engagement_project_id"), ["project_id"], unique=False)
 
     op.create_table(
         "investment_plan",
@@ -378,6 +539,7 @@ def upgrade():
     with op.batch_alter_table("human_task", schema=None) as batch_op:
         batch_op.add_column(sa.Column("warned_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("escalated_at", sa.DateTime(), nullable=True))
+        batch_op.create_index("ix_human_task_project_org", ["project_id", "org_code"], unique=False)
 
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.add_column(sa.Column("level", sa.String(length=20), nullable=False, server_default="city"))
@@ -392,19 +554,21 @@ def upgrade():
         )
         batch_op.add_column(sa.Column("start_year", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("end_year", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("stage", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("lifecycle_id", sa.Integer(), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_project_competent_department_id"), ["competent_department_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_project_name"), ["name"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_project_lifecycle_id_process_instance"), "process_instance", ["lifecycle_id"], ["id"]
-        )
+        batch_op.create_index(batch_op.f("ix_project_stage"), ["stage"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_project_competent_department_id_organisation"),
             "organisation",
             ["competent_department_id"],
             ["id"],
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_project_lifecycle_id_process_instance"), "process_instance", ["lifecycle_id"], ["id"]
         )
 
     with op.batch_alter_table("user", schema=None) as batch_op:
@@ -419,11 +583,13 @@ def downgrade():
         batch_op.drop_column("email")
 
     with op.batch_alter_table("project", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_project_competent_department_id_organisation"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_project_lifecycle_id_process_instance"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("fk_project_competent_department_id_organisation"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_project_stage"))
         batch_op.drop_index(batch_op.f("ix_project_name"))
         batch_op.drop_index(batch_op.f("ix_project_competent_department_id"))
         batch_op.drop_column("lifecycle_id")
+        batch_op.drop_column("stage")
         batch_op.drop_column("end_year")
         batch_op.drop_column("start_year")
         batch_op.drop_column("cumulative_investment")
@@ -436,6 +602,7 @@ def downgrade():
         batch_op.drop_column("level")
 
     with op.batch_alter_table("human_task", schema=None) as batch_op:
+        batch_op.drop_index("ix_human_task_project_org")
         batch_op.drop_column("escalated_at")
         batch_op.drop_column("warned_at")
 
@@ -492,12 +659,27 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_investment_plan_project_id"))
 
     op.drop_table("investment_plan")
+    with op.batch_alter_table("engagement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_engagement_project_id"))
+        batch_op.drop_index(batch_op.f("ix_engagement_agency_id"))
+
+    op.drop_table("engagement")
+    with op.batch_alter_table("countersign", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_countersign_state"))
+        batch_op.drop_index(batch_op.f("ix_countersign_post_id"))
+        batch_op.drop_index(batch_op.f("ix_countersign_human_task_id"))
+
+    op.drop_table("countersign")
     with op.batch_alter_table("contract", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contract_signed_on"))
         batch_op.drop_index(batch_op.f("ix_contract_project_id"))
         batch_op.drop_index(batch_op.f("ix_contract_contract_type"))
 
     op.drop_table("contract")
+    with op.batch_alter_table("budget_arrangement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_budget_arrangement_project_id"))
+
+    op.drop_table("budget_arrangement")
     with op.batch_alter_table("attachment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attachment_sha256"))
         batch_op.drop_index(batch_op.f("ix_attachment_project_id"))
@@ -510,11 +692,26 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_acceptance_acceptance_type"))
 
     op.drop_table("acceptance")
+    with op.batch_alter_table("report_batch_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_batch_item_batch_id"))
+
+    op.drop_table("report_batch_item")
     with op.batch_alter_table("saved_filter", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_saved_filter_user_id"))
         batch_op.drop_index(batch_op.f("ix_saved_filter_org_id"))
 
     op.drop_table("saved_filter")
+    with op.batch_alter_table("report_definition", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_definition_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_report_definition_org_id"))
+
+    op.drop_table("report_definition")
+    with op.batch_alter_table("report_batch", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_batch_state"))
+        batch_op.drop_index(batch_op.f("ix_report_batch_requested_by_id"))
+        batch_op.drop_index(batch_op.f("ix_report_batch_org_id"))
+
+    op.drop_table("report_batch")
     with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outgoing_mail_user_id"))
 
@@ -523,6 +720,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_notification_preference_user_id"))
 
     op.drop_table("notification_preference")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
+        batch_op.drop_index(batch_op.f("ix_api_token_org_id"))
+
+    op.drop_table("api_token")
     op.drop_table("project_code_counter")
     op.drop_table("blob")
     # ### end Alembic commands ###
