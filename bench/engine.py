@@ -209,6 +209,7 @@ def start_data(project_id: int = 0) -> dict[str, Any]:
     return {
         "project_unit": "demo_unit",
         "departments": list(DEPARTMENTS),
+        "category": "市政道路",  # the routing table (signoff_departments.dmn) picks the four departments from it
         "project_id": project_id,
         "project_name": "基准测试项目",
         "project_code": "BENCH-0",
