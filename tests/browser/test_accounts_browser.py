@@ -19,10 +19,7 @@ from tests.browser.support import (
     PHONE,
     Session,
     fill_login,
-    launched_chromium,
     open_session,
-    require_browser,
-    running_server,
     scroll_width,
     shot,
     sign_in,
@@ -35,19 +32,6 @@ pytestmark = pytest.mark.browser
 FLASH_TASK_DONE = "已提交，已流转到下一环节"
 FLASH_SUBMITTED = "已提交各部门并联会签"
 FLASH_STRUCTURE_SAVED = "已保存"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    require_browser()
-    with running_server(prefix="zlw-accounts-browser-") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def chromium(server: str) -> Iterator[Any]:
-    with launched_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -26,11 +26,8 @@ from tests.browser.support import (
     DESKTOP,
     PHONE,
     Session,
-    launched_chromium,
     open_inbox_task,
     open_session,
-    require_browser,
-    running_server,
     scroll_width,
     shot,
     sign_in,
@@ -54,19 +51,6 @@ REJECTION = "可行性研究报告缺少用地预审意见，请补充后重新�
 REVIEW = "部门审查"  # the task title in the inbox (bpmn/joint_signoff.bpmn)
 REVIEW_FORM = "部门会签意见"  # the form's title on the task page (forms/department_signoff.json)
 REVISE = "处理退回意见"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    require_browser()
-    with running_server(prefix="zlw-joint-browser-") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def chromium(server: str) -> Iterator[Any]:
-    with launched_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

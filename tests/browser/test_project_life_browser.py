@@ -27,11 +27,8 @@ from tests.browser.support import (
     DESKTOP,
     PHONE,
     Session,
-    launched_chromium,
     open_inbox_task,
     open_session,
-    require_browser,
-    running_server,
     scroll_width,
     shot,
     sign_in,
@@ -57,19 +54,6 @@ INFORMATION = {
     "investment_mode": "直接投资",
     "management_status": "前期",
 }
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    require_browser()
-    with running_server(prefix="zlw-life-browser-") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def chromium(server: str) -> Iterator[Any]:
-    with launched_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

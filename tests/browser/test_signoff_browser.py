@@ -19,10 +19,7 @@ from tests.browser.support import (
     DESKTOP,
     PHONE,
     Session,
-    launched_chromium,
     open_session,
-    require_browser,
-    running_server,
     shot,
 )
 from zerolegwork.demo import DEMO_PASSWORD, PROJECTS
@@ -32,19 +29,6 @@ pytestmark = pytest.mark.browser
 DEPARTMENT_USERS = [("finance1", "finance"), ("ndrc1", "ndrc"), ("env1", "environment"), ("housing1", "housing")]
 FLASH_TASK_DONE = "已提交，已流转到下一环节"
 FLASH_SUBMITTED = "已提交各部门并联会签"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    require_browser()
-    with running_server() as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def chromium(server: str) -> Iterator[Any]:
-    with launched_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
