@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, ForeignKey, String, select, update
+from sqlalchemy import JSON, ForeignKey, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..audit import services as audit
@@ -132,13 +132,25 @@ def sign(user: User, countersign_id: int, decision: str, opinion: str) -> Counte
     return row
 
 
+_OPEN_AT_STEP = None
+
+
+def _open_at_step_statement() -> Any:
+    """Built once: the task's countersigns with the task's current step (a Core statement, no ORM overhead)."""
+    global _OPEN_AT_STEP
+    if _OPEN_AT_STEP is None:
+        cs, ht = Countersign.__table__, HumanTask.__table__
+        _OPEN_AT_STEP = (
+            select(cs.c.state, cs.c.chain_pos, ht.c.chain_pos)
+            .join(ht, ht.c.id == cs.c.human_task_id)
+            .where(cs.c.human_task_id == bindparam("b_task"))
+        )
+    return _OPEN_AT_STEP
+
+
 def check_complete(task_id: int) -> bool:
     """Refuse completing a step whose countersigns are still open; tell whether the task has any at all."""
-    rows = db.session.execute(
-        select(Countersign.state, Countersign.chain_pos, HumanTask.chain_pos)
-        .join(HumanTask, HumanTask.id == Countersign.human_task_id)
-        .where(Countersign.human_task_id == task_id)
-    ).all()
+    rows = db.session.connection().execute(_open_at_step_statement(), {"b_task": task_id}).all()
     if any(state == "open" and pos == current for state, pos, current in rows):
         raise CountersignError("pending")
     return bool(rows)

@@ -425,6 +425,8 @@ def _evidence_and_record_check(user: User) -> runtime.AnswerCheck:
     """Refuse a completion whose form's required evidence is not uploaded or whose record does not add up."""
 
     def check(form: Any, answers: dict[str, Any], project_id: int | None) -> None:
+        if not form.get("record") and not form.get("evidence"):
+            return  # most department forms: nothing to check, nothing to read
         from ..engine.forms import FormValidationError
         from ..files import services as files
         from ..files.slots import slots_of
@@ -438,9 +440,8 @@ def _evidence_and_record_check(user: User) -> runtime.AnswerCheck:
             missing = files.missing_evidence(user, project_id, slots)
             if missing:
                 loc = "en" if str(get_locale()) == "en" else "zh_CN"
-                errors["_form"] = _(
-                    "Upload the required documents first: %(names)s", names="、".join(m.title(loc) for m in missing)
-                )
+                names = "、".join(m.title(loc) for m in missing)
+                errors["_form"] = _("Upload the required documents first: %(names)s", names=names)
         if errors:
             raise FormValidationError(errors)
 
