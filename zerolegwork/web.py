@@ -123,7 +123,9 @@ def init_app(app: Flask) -> None:
         if current_user.is_authenticated:
             from .inbox.services import ready_count
 
-            unread = unread_count(current_user.org.code, user_id=current_user.id)
+            unread = unread_count(
+                current_user.org.code, user_id=current_user.id, seen_id=current_user.notifications_seen_id
+            )
             waiting = ready_count(current_user)
         return {"unread_notifications": unread, "inbox_waiting": waiting, "has_endpoint": _has_endpoint}
 

@@ -13,9 +13,10 @@ from ..extensions import db
 
 
 class Notification(db.Model):
-    """A message for the members of an organisation, optionally about a human task."""
+    """A message for the members of an organisation, optionally about a human task; read state is per person."""
 
-    __table_args__ = (Index("ix_notification_org_unread", "org_code", "read_at"),)
+    # the bell counts an organisation's notifications newer than what the person has seen
+    __table_args__ = (Index("ix_notification_org_id", "org_code", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_code: Mapped[str] = mapped_column(String(64))
@@ -23,7 +24,6 @@ class Notification(db.Model):
     human_task_id: Mapped[int | None]
     message: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class NotifyEvent(StrEnum):

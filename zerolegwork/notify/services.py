@@ -105,9 +105,9 @@ def muted_events(user_id: int) -> list[str]:
     )
 
 
-def unread_count(org_code: str, muted: list[str] | None = None, user_id: int | None = None) -> int:
-    """Unread notifications of an organisation without muted events (given, or the user's in the same query)."""
-    stmt = select(func.count(Notification.id)).where(Notification.org_code == org_code, Notification.read_at.is_(None))
+def unread_count(org_code: str, muted: list[str] | None = None, user_id: int | None = None, seen_id: int = 0) -> int:
+    """Notifications of an organisation newer than `seen_id`, without muted events (given, or the user's)."""
+    stmt = select(func.count(Notification.id)).where(Notification.org_code == org_code, Notification.id > seen_id)
     if muted:
         stmt = stmt.where(Notification.kind.not_in(muted))
     if user_id is not None:
@@ -136,20 +136,13 @@ def notifications_of(
     return list(rows), int(total)
 
 
-def mark_all_read(org_code: str) -> int:
-    """Mark every unread notification of an organisation read (flush only); returns how many."""
-    from sqlalchemy import update
-
-    from ..db import utcnow
-
-    return int(
-        db.session.execute(
-            update(Notification)
-            .where(Notification.org_code == org_code, Notification.read_at.is_(None))
-            .values(read_at=utcnow())
-        ).rowcount
-        or 0
-    )
+def mark_all_read(user: Any) -> int:
+    """Mark every notification of the user's organisation read for this person (flush only); returns how many."""
+    newest = db.session.scalar(select(func.max(Notification.id)).where(Notification.org_code == user.org.code)) or 0
+    fresh = unread_count(user.org.code, seen_id=user.notifications_seen_id)
+    user.notifications_seen_id = max(int(newest), user.notifications_seen_id)
+    db.session.flush()
+    return fresh
 
 
 EVENTS = tuple(NotifyEvent)

@@ -56,7 +56,7 @@ def preferences():  # type: ignore[no-untyped-def]
 @bp.route("/read", methods=["POST"])
 @login_required
 def read_all():  # type: ignore[no-untyped-def]
-    n = services.mark_all_read(current_user.org.code)
+    n = services.mark_all_read(current_user)
     db.session.commit()
     flash(_("%(n)s notifications marked as read.", n=n), "success")
     return redirect(url_for("notify.index"))

@@ -100,6 +100,8 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     # where e-mail notifications go, if the user wants them (notify/preferences)
     email: Mapped[str | None] = mapped_column(String(254))
+    # the newest notification of the organisation this person has marked read (the bell is per person)
+    notifications_seen_id: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     # administrator of the own organisation (structure, posts, chains, people)
     is_admin: Mapped[bool] = mapped_column(default=False)
