@@ -43,7 +43,7 @@ from zerolegwork import create_app, demo
 from zerolegwork.extensions import db
 from zerolegwork.orgs.models import User
 from zerolegwork.orgs.reference import CITY, DEPT_TYPES, DISTRICTS
-from zerolegwork.projects import codes, transfer, workbooks
+from zerolegwork.projects import codes, sheet, transfer, workbooks
 from zerolegwork.projects.classification import (
     CATEGORIES,
     CONSTRUCTION_MODES,
@@ -136,7 +136,7 @@ def measure(url: str, data: bytes, rows: int) -> dict[str, float]:
     with app.app_context():
         out: dict[str, float] = {}
         t = time.perf_counter()
-        parsed = transfer._read(data, transfer.ImportReport())
+        parsed = sheet.read_rows(data, sheet.ImportReport())
         out["parse"] = time.perf_counter() - t
         assert len(parsed) == rows
         t = time.perf_counter()

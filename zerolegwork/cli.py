@@ -209,11 +209,11 @@ def import_projects_cmd(path: str, dry_run: bool) -> None:
 
     from flask_babel import gettext as _
 
-    from .projects import transfer
+    from .projects import sheet, transfer
 
     file = Path(path)
     with file.open("rb") as fh:
-        data = fh.read(transfer.MAX_FILE_BYTES + 1)
+        data = fh.read(sheet.MAX_FILE_BYTES + 1)
     report = transfer.import_projects(data, None, dry_run=dry_run, filename=file.name)
     for problem in report.errors:
         click.echo(str(problem))

@@ -15,10 +15,10 @@ from tests.projects_io.support import CITY_HOUSING, HEADERS, many, row, workbook
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.extensions import db
 from zerolegwork.orgs.models import Organisation, OrgKind, OrgState
-from zerolegwork.projects import codes, transfer, workbooks
+from zerolegwork.projects import codes, sheet, transfer, workbooks
 from zerolegwork.projects.models import Project
 from zerolegwork.projects.services import create_project
-from zerolegwork.projects.transfer import RowProblem
+from zerolegwork.projects.sheet import RowProblem
 
 
 def count(model) -> int:  # type: ignore[no-untyped-def]
@@ -272,13 +272,13 @@ def _zip(members: dict[str, bytes]) -> bytes:
 def test_a_zip_that_is_no_workbook_or_unpacks_to_a_bomb_is_refused(app, people):
     assert "不是 Excel" in only_error(_zip({"word/document.xml": b"<x/>"})).message
     bomb = _zip({"xl/workbook.xml": b"<x/>", "xl/worksheets/sheet1.xml": b"\0" * (50 * 1024 * 1024)})
-    assert len(bomb) < transfer.MAX_FILE_BYTES
+    assert len(bomb) < sheet.MAX_FILE_BYTES
     assert "解压" in only_error(bomb).message
-    assert "10 MB" in only_error(b"PK\x03\x04" + b"\0" * transfer.MAX_FILE_BYTES).message
+    assert "10 MB" in only_error(b"PK\x03\x04" + b"\0" * sheet.MAX_FILE_BYTES).message
 
 
 def test_too_many_rows_are_refused_with_the_limit(app, people, monkeypatch):
-    monkeypatch.setattr(transfer, "MAX_ROWS", 5)
+    monkeypatch.setattr(sheet, "MAX_ROWS", 5)  # the limit lives with the workbook reader
     problem = only_error(workbook(many(6)))
     assert problem.row == 0 and "5" in problem.message
     assert transfer.import_projects(workbook(many(5))).ok

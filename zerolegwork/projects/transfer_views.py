@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from ..engine.routing import today_local
 from ..extensions import db
-from . import library, transfer, workbooks
+from . import library, sheet, transfer, workbooks
 
 bp = Blueprint("transfer", __name__, url_prefix="/projects/transfer", template_folder="templates")
 SHOWN_PROBLEMS = 500
@@ -21,7 +21,7 @@ def import_projects():  # type: ignore[no-untyped-def]
     report = None
     if request.method == "POST":
         upload = request.files.get("file")
-        data = upload.stream.read(transfer.MAX_FILE_BYTES + 1) if upload else b""
+        data = upload.stream.read(sheet.MAX_FILE_BYTES + 1) if upload else b""
         dry_run = request.form.get("dry_run") == "1"
         try:
             report = transfer.import_projects(
@@ -37,8 +37,8 @@ def import_projects():  # type: ignore[no-untyped-def]
         "transfer/import.html",
         report=report,
         shown=SHOWN_PROBLEMS,
-        max_rows=transfer.MAX_ROWS,
-        max_mb=transfer.MAX_FILE_BYTES // (1024 * 1024),
+        max_rows=sheet.MAX_ROWS,
+        max_mb=sheet.MAX_FILE_BYTES // (1024 * 1024),
     ), (422 if report is not None and not report.ok else 200)
 
 
@@ -47,7 +47,7 @@ def import_projects():  # type: ignore[no-untyped-def]
 def template():  # type: ignore[no-untyped-def]
     return send_file(
         io.BytesIO(workbooks.template()),
-        mimetype=transfer.XLSX_MIME,
+        mimetype=sheet.XLSX_MIME,
         as_attachment=True,
         download_name="项目库导入模板.xlsx",
     )
@@ -61,7 +61,7 @@ def export():  # type: ignore[no-untyped-def]
     db.session.commit()  # the export's audit event
     return send_file(
         io.BytesIO(data),
-        mimetype=transfer.XLSX_MIME,
+        mimetype=sheet.XLSX_MIME,
         as_attachment=True,
         download_name=f"项目库导出_{today_local().isoformat()}.xlsx",
     )

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgState, Region, User
 from .classification import CATEGORIES, LEVELS, VOCABULARIES
 from .models import Project
-from .transfer import (
+from .sheet import (
     COLUMNS,
     EXAMPLE_MARK,
     FOUR_PLACES,
