@@ -334,17 +334,7 @@ def _table(
             ]
         )
     table = Table(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-                ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
+    table.setStyle(_grid_style())
     return table
 
 
@@ -370,6 +360,20 @@ def _pairs(items: Sequence[tuple[str, object]]) -> Table:
         )
     )
     return table
+
+
+def _grid_style(extra: list[Any] | None = None) -> TableStyle:
+    """The ruled table with a shaded header row that every list in the report uses."""
+    return TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            *(extra or []),
+        ]
+    )
 
 
 def _qr(code: str, size: float = 28 * mm) -> Drawing:
@@ -897,18 +901,7 @@ def _evidence(data: ReportData) -> list[Any]:
         spans.append(("SPAN", (1, len(rows) - 1), (-1, len(rows) - 1)))
         spans.append(("SPAN", (0, len(rows) - 2), (0, len(rows) - 1)))
     table = Table(rows, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-                ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                *spans,
-            ]
-        )
-    )
+    table.setStyle(_grid_style(spans))
     note = Paragraph("SHA-256 摘要由平台在上传时计算；文件内容可凭摘要核对，未经改动。", styles["muted"])
     return [table, Spacer(1, 2 * mm), note]
 
