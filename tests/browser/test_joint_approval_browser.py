@@ -17,7 +17,7 @@ Run once at desktop width and once at 375 px (phone), each on its own demo proje
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,13 +27,11 @@ from tests.browser.support import (
     PHONE,
     Session,
     open_inbox_task,
-    open_session,
     scroll_width,
     shot,
-    sign_in,
     submit_task,
 )
-from zerolegwork.demo import DEMO_PASSWORD, PROJECTS
+from zerolegwork.demo import PROJECTS
 
 pytestmark = pytest.mark.browser
 
@@ -51,28 +49,6 @@ REJECTION = "可行性研究报告缺少用地预审意见，请补充后重新�
 REVIEW = "部门审查"  # the task title in the inbox (bpmn/joint_signoff.bpmn)
 REVIEW_FORM = "部门会签意见"  # the form's title on the task page (forms/department_signoff.json)
 REVISE = "处理退回意见"
-
-
-@pytest.fixture
-def session(server: str, chromium: Any) -> Iterator[Callable[..., Session]]:
-    """session(username, **context_options): that user's signed-in context, opened once per test.
-
-    At teardown the test fails if any context saw a console error or a 5xx response.
-    """
-    opened: dict[str, Session] = {}
-
-    def do(username: str, **options: Any) -> Session:
-        if username not in opened:
-            s = open_session(chromium, server, **options)
-            opened[username] = s
-            sign_in(s, username, DEMO_PASSWORD)
-        return opened[username]
-
-    yield do
-    problems = [f"{user}: {p}" for user, s in opened.items() for p in s.problems]
-    for s in opened.values():
-        s.context.close()
-    assert not problems, "console errors or failed responses:\n" + "\n".join(problems)
 
 
 def _expect() -> Any:

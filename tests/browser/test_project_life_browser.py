@@ -17,7 +17,7 @@ Run once at desktop width and once at 375 px (phone), each on its own project, a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +28,13 @@ from tests.browser.support import (
     PHONE,
     Session,
     open_inbox_task,
-    open_session,
     scroll_width,
     shot,
-    sign_in,
     submit_task,
     wait_for_diagram,
 )
 from tests.engine.lifecycle_support import CONFIRM, investment_plan
 from tests.files.samples import PDF
-from zerolegwork.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -54,28 +51,6 @@ INFORMATION = {
     "investment_mode": "直接投资",
     "management_status": "前期",
 }
-
-
-@pytest.fixture
-def session(server: str, chromium: Any) -> Iterator[Callable[..., Session]]:
-    """session(username, **context_options): that user's signed-in context, opened once per test.
-
-    At teardown the test fails if any context saw a console error or a 5xx response.
-    """
-    opened: dict[str, Session] = {}
-
-    def do(username: str, **options: Any) -> Session:
-        if username not in opened:
-            s = open_session(chromium, server, **options)
-            opened[username] = s
-            sign_in(s, username, DEMO_PASSWORD)
-        return opened[username]
-
-    yield do
-    problems = [f"{user}: {p}" for user, s in opened.items() for p in s.problems]
-    for s in opened.values():
-        s.context.close()
-    assert not problems, "console errors or failed responses:\n" + "\n".join(problems)
 
 
 def _expect() -> Any:
