@@ -306,6 +306,15 @@ class TaskPage:
     # 会签: every invitation of the task, and the one open at this user's post
     countersigns: list[Any] = field(default_factory=list)
     my_countersign: Any = None
+    # the statutory clock ('red', 'yellow', 'ok' or None; working days left) and the posts one may add or ask
+    warning: str | None = None
+    remaining: int | None = None
+    posts: list[Any] = field(default_factory=list)
+
+    def known_values(self) -> dict[str, Any]:
+        """Form fields the process already knows (the item of a multi-instance task), to fill in."""
+        names = {f["name"] for f in self.form.get("fields", [])}
+        return {k: v for k, v in self.data.items() if k in names and isinstance(v, (str, int))}
 
 
 def _visible_task(user: User, task_id: int) -> tuple[HumanTask, bool]:
@@ -375,6 +384,7 @@ def task_page(user: User, task_id: int) -> TaskPage:
     form = runtime.task_form(ht)
     from ..files import services as files
     from ..files.slots import slots_of
+    from . import actions  # actions build on complete() below
 
     slots = slots_of(form) if project is not None else []
     return TaskPage(
@@ -393,6 +403,9 @@ def task_page(user: User, task_id: int) -> TaskPage:
         attachments=files.attachments_of(user, project.id) if slots and project is not None else [],
         countersigns=countersign.of_task(task_id),
         my_countersign=countersign.open_for(user, task_id),
+        warning=actions.warning_levels([ht]).get(ht.id),
+        remaining=actions.remaining_days(ht),
+        posts=actions.posts_to_add(user) if can_act and not (held and held.blocks(user.id)) else [],
     )
 
 

@@ -56,21 +56,16 @@ def task(task_id: int):  # type: ignore[no-untyped-def]
             flash(_("Submitted. The next step has been sent on."), "success")
             return redirect(url_for("inbox.index"))
     page = services.task_page(current_user, task_id)
-    status = 422 if errors else 200
-    if request.method == "GET":  # a field the process already knows (the item of a multi-instance task) is filled in
-        names = {f["name"] for f in page.form.get("fields", [])}
-        values = {k: v for k, v in page.data.items() if k in names and isinstance(v, (str, int))}
-    else:
-        values = request.form
+    values = page.known_values() if request.method == "GET" else request.form
     return render_template(
         "inbox/task.html",
         page=page,
         errors=errors,
         values=values,
-        warning=actions.warning_levels([page.task]).get(page.task.id),
-        remaining=actions.remaining_days(page.task),
-        posts=actions.posts_to_add(current_user) if page.can_act and not page.claimed_by_other else [],
-    ), status
+        warning=page.warning,
+        remaining=page.remaining,
+        posts=page.posts,
+    ), (422 if errors else 200)
 
 
 @bp.route("/tasks/<int:task_id>/diagram.json")

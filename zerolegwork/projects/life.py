@@ -181,3 +181,29 @@ def overview(project: Project, user: User) -> dict[str, Any]:
         "slots": slots,
         "attachments": attachments,
     }
+
+
+def project_page(user: User, project_id: int) -> dict[str, Any]:
+    """Everything the project page shows, for a user who may see the project (ProjectNotFoundError otherwise)."""
+    from ..registration.services import regions
+    from . import engagements, log
+    from .library import may_choose_functions
+    from .services import get_visible_project, may_share, shares_of
+
+    project = get_visible_project(user, project_id)
+    share = may_share(user)
+    entries = log.entries(project.id)
+    return {
+        "project": project,
+        "data": runtime.instance_data(project.instance_id) if project.instance_id else {},
+        "may_share": share,
+        "shares": shares_of(project.id) if share else [],
+        "districts": [r for r in regions() if r.level == "district"] if share else [],
+        "may_choose": may_choose_functions(user, project),
+        "log_entries": entries,
+        "log_photos": log.photos_of(user, project.id, [e.id for e in entries]),
+        "engagements": engagements.engagements_of(project.id),
+        "agencies": engagements.agencies() if user.org_id == project.unit_id else [],
+        "overview": overview(project, user),
+        "action_labels": action_labels(),
+    }

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..engine import runtime, view
+from ..engine import view
 from ..engine.routing import today_local
 from ..extensions import db
 from ..registration.services import regions
@@ -100,29 +100,8 @@ def new():  # type: ignore[no-untyped-def]
 @bp.route("/<int:project_id>")
 @login_required
 def detail(project_id: int):  # type: ignore[no-untyped-def]
-    project = services.get_visible_project(current_user, project_id)
-    data = runtime.instance_data(project.instance_id) if project.instance_id else {}
-    share = services.may_share(current_user)
-    entries = log.entries(project.id)
-    return render_template(
-        "projects/detail.html",
-        project=project,
-        data=data,
-        may_share=share,
-        shares=services.shares_of(project.id) if share else [],
-        districts=[r for r in regions() if r.level == "district"] if share else [],
-        chosen=library.chosen_functions(project.id),
-        processes=catalog.PROCESSES,
-        may_choose=library.may_choose_functions(current_user, project),
-        log_entries=entries,
-        engagements=engagements.engagements_of(project.id),
-        agencies=engagements.agencies() if current_user.org_id == project.unit_id else [],
-        log_photos=log.photos_of(current_user, project.id, [e.id for e in entries]),
-        log_errors={},
-        overview=life.overview(project, current_user),
-        action_labels=life.action_labels(),
-        today=today_local().isoformat(),
-    )
+    page = life.project_page(current_user, project_id)
+    return render_template("projects/detail.html", **page, today=today_local().isoformat())
 
 
 @bp.route("/<int:project_id>/functions", methods=["GET", "POST"])
