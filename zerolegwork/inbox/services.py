@@ -1,4 +1,4 @@
-"""The task inbox: what waits for a user, claiming a task, the task page, completing a task."""
+"""The task inbox: what waits for a user, claiming a task, completing a task."""
 
 from __future__ import annotations
 
@@ -10,17 +10,16 @@ from typing import Any
 from flask import g, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select, union
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from ..db import utcnow
 from ..engine import runtime
-from ..engine.errors import TaskNotFoundError
 from ..engine.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance, TaskStep
 from ..engine.routing import Actor, actor_for, may_act
 from ..extensions import db
 from ..i18n import SHANGHAI
-from ..orgs.models import Organisation, Post, Region, User
+from ..orgs.models import Post, Region, User
 from ..projects import services as projects
 from ..projects.models import Project
 from . import countersign
@@ -28,6 +27,9 @@ from .claims import _CLEAR, _claim_of
 from .claims import TaskClaimedError as TaskClaimedError  # re-exported for the views
 from .claims import claim as claim
 from .claims import release as release
+from .taskpage import TaskPage as TaskPage  # re-exported: the views and tests read the page through here
+from .taskpage import task_diagram as task_diagram
+from .taskpage import task_page as task_page
 
 PER_PAGE = 20
 VIEWS = ("mine", "claimed", "department", "overdue", "done")
@@ -282,131 +284,7 @@ def ready_count(user: User) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# the task page and completing a task
-
-
-@dataclass
-class TaskPage:
-    task: HumanTask
-    form: dict[str, Any]
-    data: dict[str, Any]
-    project: Project | None
-    history: list[tuple[HumanTask, str]]
-    can_act: bool
-    # this task's chain: earlier levels' opinions (step, name of the signer) and the post it waits at
-    levels: list[tuple[TaskStep, str]]
-    waiting_post: str | None
-    # who has claimed the task (empty: nobody), and whether that keeps this user from acting
-    claimed_by_name: str = ""
-    claimed_by_other: bool = False
-    may_release: bool = False
-    # the evidence the form asks for, and what the project already holds
-    slots: list[Any] = field(default_factory=list)
-    attachments: list[Any] = field(default_factory=list)
-    # 会签: every invitation of the task, and the one open at this user's post
-    countersigns: list[Any] = field(default_factory=list)
-    my_countersign: Any = None
-    # the statutory clock ('red', 'yellow', 'ok' or None; working days left) and the posts one may add or ask
-    warning: str | None = None
-    remaining: int | None = None
-    posts: list[Any] = field(default_factory=list)
-
-    def known_values(self) -> dict[str, Any]:
-        """Form fields the process already knows (the item of a multi-instance task), to fill in."""
-        names = {f["name"] for f in self.form.get("fields", [])}
-        return {k: v for k, v in self.data.items() if k in names and isinstance(v, (str, int))}
-
-
-def _visible_task(user: User, task_id: int) -> tuple[HumanTask, bool]:
-    """The task and whether the user may act on it now; TaskNotFoundError unless they may act or took part."""
-    ht = runtime.load_task(task_id)
-    actor = actor_for(user)
-    can_act = ht.state == HumanTaskState.READY and may_act(actor, ht.org_code, ht.post_id)
-    # correlated on the one task (a primary-key read), not the user's whole history
-    took_part = db.session.scalar(
-        select(HumanTask.id).where(
-            HumanTask.id == task_id,
-            or_(
-                HumanTask.completed_by_id == user.id,
-                exists().where(TaskStep.human_task_id == HumanTask.id, TaskStep.user_id == user.id),
-            ),
-        )
-    )
-    if not can_act and took_part is None and not _countersigns(user, task_id):
-        raise TaskNotFoundError(str(task_id))
-    return ht, can_act
-
-
-def _countersigns(user: User, task_id: int) -> bool:
-    """Whether the user was asked to countersign the task (at one of their posts) or countersigned it."""
-    from .countersign import Countersign
-
-    posts = actor_for(user).actable_posts
-    return (
-        db.session.scalar(
-            select(Countersign.id)
-            .where(
-                Countersign.human_task_id == task_id,
-                or_(Countersign.signed_by_id == user.id, Countersign.post_id.in_(posts or {0})),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def task_diagram(user: User, task_id: int) -> dict[str, Any]:
-    """The diagram of the process the task is in, with where it stands; only for who may see the task."""
-    from ..engine import view
-
-    ht, _can_act = _visible_task(user, task_id)
-    return view.task_diagram(ht)
-
-
-def task_page(user: User, task_id: int) -> TaskPage:
-    """Everything the task page shows; TaskNotFoundError when the user may not see the task."""
-    ht, can_act = _visible_task(user, task_id)
-    project = db.session.get(Project, ht.project_id) if ht.project_id else None
-    history = db.session.execute(
-        select(HumanTask, Organisation.name)
-        .outerjoin(Organisation, Organisation.code == HumanTask.org_code)
-        .where(HumanTask.instance_id == ht.instance_id, HumanTask.state == HumanTaskState.COMPLETED)
-        .order_by(HumanTask.completed_at)
-    ).all()
-    levels = db.session.execute(
-        select(TaskStep, User.display_name)
-        .join(User, User.id == TaskStep.user_id)
-        .where(TaskStep.human_task_id == ht.id)
-        .order_by(TaskStep.position)
-    ).all()
-    waiting = db.session.get(Post, ht.post_id) if ht.post_id and ht.state == HumanTaskState.READY else None
-    held = _claim_of(user.id, task_id) if can_act and ht.claimed_by_id is not None else None
-    form = runtime.task_form(ht)
-    from ..files import services as files
-    from ..files.slots import slots_of
-    from . import actions  # actions build on complete() below
-
-    slots = slots_of(form) if project is not None else []
-    return TaskPage(
-        ht,
-        form,
-        runtime.task_context(ht),
-        project,
-        [(t, n or t.org_code) for t, n in history],
-        can_act,
-        [(step, name) for step, name in levels],
-        waiting.name if waiting else None,
-        claimed_by_name=held.holder_name if held else "",
-        claimed_by_other=bool(held and held.blocks(user.id)),
-        may_release=bool(held and not held.blocks(user.id)),
-        slots=slots,
-        attachments=files.attachments_of(user, project.id) if slots and project is not None else [],
-        countersigns=countersign.of_task(task_id),
-        my_countersign=countersign.open_for(user, task_id),
-        warning=actions.warning_levels([ht]).get(ht.id),
-        remaining=actions.remaining_days(ht),
-        posts=actions.posts_to_add(user) if can_act and not (held and held.blocks(user.id)) else [],
-    )
+# completing a task (the task page is inbox/taskpage.py)
 
 
 def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepResult:
