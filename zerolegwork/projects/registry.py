@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from .classification import VOCABULARIES
 from .errors import ProjectFormError
 from .models import Project
 from .services import create_project
+from .sheet import CellError, amount
 
 MAX_INVESTMENT = Decimal("100000000")  # 万元: one trillion yuan, far above any single project
 
@@ -33,24 +34,20 @@ def competent_departments(region_id: int | None = None) -> list[Organisation]:
 
 
 def parse_amount(raw: str, errors: dict[str, str], name: str, required: bool = True) -> Decimal | None:
-    """An amount in 万元 with at most four decimals, not negative."""
-    text = raw.strip().replace(",", "")
-    if not text:
+    """An amount in 万元 with at most four decimals, not negative, at most MAX_INVESTMENT (the import's parser)."""
+    if not raw.strip():
         if required:
             errors[name] = _("This field is required.")
         return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        errors[name] = _("Enter an amount in 10k yuan, e.g. 1200.5.")
+        value = amount(raw)
+    except CellError as exc:
+        errors[name] = str(exc)
         return None
-    if not value.is_finite() or value < 0 or value > MAX_INVESTMENT:
+    if value is None or value > MAX_INVESTMENT:
         errors[name] = _("Enter an amount between 0 and 100,000,000 (10k yuan).")
         return None
-    if value != value.quantize(Decimal("0.0001")):
-        errors[name] = _("At most four decimal places (10k yuan).")
-        return None
-    return value.quantize(Decimal("0.0001"))
+    return value
 
 
 def _year(raw: str, errors: dict[str, str], name: str) -> int | None:
