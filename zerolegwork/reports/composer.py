@@ -84,6 +84,7 @@ from ..records.models import (
     ProgressReport,
 )
 from .composer_models import ReportDefinition
+from .fixed import completion_percent  # one rounding rule for every 完成进度%
 
 MAX_DIMENSIONS = 3
 MAX_MEASURES = 12
@@ -379,12 +380,6 @@ def _sum(c: Mapping[str, Any], name: str) -> Decimal:
     return Decimal(c.get(name) or 0).quantize(FOUR_PLACES)
 
 
-def _percent(part: Decimal, whole: Decimal) -> int | None:
-    if not whole:
-        return None
-    return int((part * 100 / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def _average(total: Decimal, count: int) -> Decimal | None:
     if not count:
         return None
@@ -429,7 +424,7 @@ MEASURES: dict[str, Measure] = {
             "完成进度%",
             "Completion %",
             ("cumulative", "planned"),
-            lambda c: _percent(_sum(c, "cumulative"), _sum(c, "planned")),
+            lambda c: completion_percent(_sum(c, "cumulative"), _sum(c, "planned")),
             "percent",
         ),
         Measure(
