@@ -98,6 +98,15 @@ def start_batch(user: User, query_args: Mapping[str, Any]) -> ReportBatch:
     return batch
 
 
+def recent_batches(user: User, limit: int = 20) -> list[ReportBatch]:
+    """The organisation's latest batches, newest first (colleagues see the same projects, so the same batches)."""
+    return list(
+        db.session.scalars(
+            select(ReportBatch).where(ReportBatch.org_id == user.org_id).order_by(ReportBatch.id.desc()).limit(limit)
+        )
+    )
+
+
 def get_batch(user: User, batch_id: int) -> ReportBatch:
     """A batch the user requested, or one a colleague of the same organisation did; else BatchNotFoundError."""
     batch = db.session.get(ReportBatch, batch_id)

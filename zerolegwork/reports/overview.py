@@ -179,3 +179,18 @@ def _labelled() -> tuple[Any, ...]:
 
 
 __all__ = ["Group", "Grouping", "Overview", "investment_overview"]
+
+
+def filter_choices() -> dict[str, Any]:
+    """Regions, competent departments and vocabularies for the reports' filter form (two short queries)."""
+    from ..orgs.models import OrgKind
+    from ..projects.classification import VOCABULARIES
+
+    regions = db.session.scalars(select(Region).order_by(Region.sort_order, Region.id)).all()
+    departments = db.session.scalars(
+        select(Organisation)
+        .join(Region, Region.id == Organisation.region_id)
+        .where(Organisation.kind == OrgKind.DEPARTMENT, Organisation.dept_type != "admin")
+        .order_by(Region.sort_order, Organisation.name)
+    ).all()
+    return {"regions": regions, "departments": departments, "stages": STAGES, "categories": VOCABULARIES["category"]}

@@ -137,6 +137,17 @@ def project_report(user: User, project_id: int, generated_at: datetime | None = 
     return render(project.id, generated_at)
 
 
+def download(user: User, project_id: int) -> tuple[str, bytes]:
+    """The report as a download for a user who may see the project: its file name and bytes; audited (flush only)."""
+    from ..audit import services as audit
+    from ..projects.services import get_visible_project
+
+    project = get_visible_project(user, project_id)
+    data = render(project.id)
+    audit.record("report.project_pdf", "project", project.id, user.id, size=len(data))
+    return file_name(project), data
+
+
 def render(project_id: int, generated_at: datetime | None = None) -> bytes:
     """The PDF of a project, without a visibility check (the caller made it); same data and time, same bytes."""
     return build(gather(project_id), generated_at or utcnow())

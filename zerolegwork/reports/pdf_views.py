@@ -7,12 +7,9 @@ import io
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from ..audit import services as audit
 from ..extensions import db
 from ..i18n import local_time
-from ..projects.models import Project
 from . import batch as batches
 from . import pdf
 from .batch_models import BatchState, ReportBatch
@@ -24,13 +21,9 @@ RECENT_BATCHES = 20
 @bp.route("/<int:project_id>.pdf")
 @login_required
 def project_pdf(project_id: int):  # type: ignore[no-untyped-def]
-    data = pdf.project_report(current_user, project_id)
-    project = db.session.get_one(Project, project_id)
-    audit.record("report.project_pdf", "project", project_id, current_user.id, size=len(data))
+    name, data = pdf.download(current_user, project_id)
     db.session.commit()
-    return send_file(
-        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=pdf.file_name(project)
-    )
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.route("/batches", methods=["GET", "POST"])
@@ -46,12 +39,7 @@ def batches_index():  # type: ignore[no-untyped-def]
             return redirect(url_for("projects.index", **args))
         db.session.commit()
         return redirect(url_for("project_reports.batch_page", batch_id=batch.id))
-    recent = db.session.scalars(
-        select(ReportBatch)
-        .where(ReportBatch.org_id == current_user.org_id)
-        .order_by(ReportBatch.id.desc())
-        .limit(RECENT_BATCHES)
-    ).all()
+    recent = batches.recent_batches(current_user, RECENT_BATCHES)
     return render_template("project_reports/batches.html", batches=recent, labels=_state_labels())
 
 

@@ -6,13 +6,9 @@ import io
 
 from flask import Blueprint, jsonify, render_template, request, send_file
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..db import utcnow
-from ..extensions import db
-from ..orgs.models import Organisation, OrgKind, Region
 from ..projects import library
-from ..projects.classification import STAGES, VOCABULARIES
 from . import charts, fixed, overview, render
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
@@ -31,7 +27,7 @@ def index():  # type: ignore[no-untyped-def]
         query=query,
         args={k: v for k, v in query.as_args().items() if k not in ("sort", "dir")},
         tables=fixed.TABLES,
-        **_filter_choices(),
+        **overview.filter_choices(),
     )
 
 
@@ -60,7 +56,7 @@ def fixed_download(name: str, fmt: str):  # type: ignore[no-untyped-def]
 def group_charts():  # type: ignore[no-untyped-def]
     query = library.ProjectQuery.from_args(request.args)
     args = {k: v for k, v in query.as_args().items() if k not in ("sort", "dir")}
-    return render_template("reports/charts.html", query=query, args=args, **_filter_choices())
+    return render_template("reports/charts.html", query=query, args=args, **overview.filter_choices())
 
 
 @bp.route("/charts.json")
@@ -74,15 +70,3 @@ def group_charts_data():  # type: ignore[no-untyped-def]
 @login_required
 def project_progress(project_id: int):  # type: ignore[no-untyped-def]
     return jsonify(charts.project_progress(current_user, project_id))
-
-
-def _filter_choices() -> dict[str, object]:
-    """Regions, competent departments and vocabularies for the filter form (two short queries)."""
-    regions = db.session.scalars(select(Region).order_by(Region.sort_order, Region.id)).all()
-    departments = db.session.scalars(
-        select(Organisation)
-        .join(Region, Region.id == Organisation.region_id)
-        .where(Organisation.kind == OrgKind.DEPARTMENT, Organisation.dept_type != "admin")
-        .order_by(Region.sort_order, Organisation.name)
-    ).all()
-    return {"regions": regions, "departments": departments, "stages": STAGES, "categories": VOCABULARIES["category"]}
