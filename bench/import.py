@@ -56,31 +56,16 @@ from zerolegwork.projects.library import ProjectQuery
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 GOAL_SECONDS = 10.0
-HEADERS = [
-    "项目代码",
-    "项目名称",
-    "项目单位",
-    "项目级次",
-    "项目地区",
-    "项目类别",
-    "主管部门",
-    "计划投资（万元）",
-    "累计投资（万元）",
-    "建设年限",
-    "投资政策",
-    "行业类型",
-    "建设方式",
-    "投资方式",
-    "管理状态",
-]
+# the export's column order, which is the import's layout too
+HEADERS = [sheet.COLUMNS[key] for key in workbooks.EXPORT_ORDER]
 
 
 def make_workbook(rows: int) -> bytes:
     """A library of `rows` projects as an xlsx file."""
     regions = [CITY, *DISTRICTS]
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("项目")
-    sheet.append(HEADERS)
+    ws = book.create_sheet("项目")
+    ws.append(HEADERS)
     for i in range(rows):
         code, region = regions[0] if i % 10 == 0 else regions[1 + i % len(DISTRICTS)]
         city = region == CITY[1]
@@ -91,7 +76,7 @@ def make_workbook(rows: int) -> bytes:
         unit = "包头市城市建设投资有限公司" if i % 400 == 0 else f"包头市第{i % 400}建设投资有限公司"
         year = 2020 + i % 7
         given = codes.compose(year, code, "99", "01", 50_000 + i) if i % 4 == 0 else ""
-        sheet.append(
+        ws.append(
             [
                 given,
                 f"{region}第{i}号基础设施建设项目",
