@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -12,9 +13,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
-from .catalog import BuiltSpec
+from ..extensions import db
+from .catalog import BuiltSpec, build_spec
+from .errors import ProcessNotDeployedError
+from .models import ProcessDefinition
 from .scripting import make_script_engine
+from .store import InstanceRow
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -53,11 +59,43 @@ def load_state(state: str, built: BuiltSpec) -> BpmnWorkflow:
     dct = json.loads(state)
     dct.pop(SERIALIZER.VERSION_KEY, None)
     workflow = SERIALIZER.registry.restore(dct, built=built)
-    workflow.script_engine = _engine()
+    workflow.script_engine = script_engine()
     return workflow
 
 
-def _engine() -> Any:
+def spec_for(instance: InstanceRow | Any) -> BuiltSpec:
+    """Return the parsed spec an instance (row or model) is pinned to, cached by content hash."""
+    return build_spec(instance.process_id, instance.spec_hash, lambda: _bundle(instance.definition_id))
+
+
+def _bundle(definition_id: int) -> dict[str, Any]:
+    d = db.session.get(ProcessDefinition, definition_id)
+    if d is None:
+        raise ProcessNotDeployedError(str(definition_id))
+    return d.bundle
+
+
+def restore(instance: InstanceRow | Any) -> BpmnWorkflow:
+    """Restore an instance's workflow from its stored state and the spec it is pinned to."""
+    return load_state(instance.state, spec_for(instance))
+
+
+def next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    """The earliest due time of the workflow's waiting timer events (stored as next_timer_at)."""
+    due: list[datetime] = []
+    for t in workflow.get_tasks(state=TaskState.WAITING):
+        value = t.internal_data.get("event_value")
+        if isinstance(value, str):
+            try:
+                when = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            due.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+    return min(due) if due else None
+
+
+def script_engine() -> Any:
+    """The restricted script engine for the app's limits (one per setting, shared by every instance)."""
     cfg = current_app.config["ZLW"]
     return _cached_engine(cfg.script_time_limit, cfg.script_max_range)
 

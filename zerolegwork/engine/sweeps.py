@@ -14,17 +14,8 @@ from .errors import InstanceIncidentError
 from .forms import validate_answers
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessInstance
 from .routing import today_local
-from .runtime import (
-    StepResult,
-    _built_for,
-    _complete_engine_task,
-    _current_data,
-    _mark_incident,
-    _ready_manual,
-    _run_engine,
-    _save,
-    load_state,
-)
+from .state import load_state, spec_for
+from .steps import StepResult, complete_engine_task, current_data, mark_incident, ready_manual, run_engine, save
 
 # a 备案 (filing) task nobody objected to within its time limit is acknowledged in this name
 SYSTEM_SIGNER = "系统（备案期满）"
@@ -46,7 +37,7 @@ def acknowledge_filing(human_task_id: int, now: datetime | None = None) -> StepR
         or instance.status != InstanceState.RUNNING
     ):
         return None
-    built = _built_for(instance)
+    built = spec_for(instance)
     form_fields = {f["name"] for f in built.forms[ht.form_key]["fields"]}
     answers = {"decision": "approve", "opinion": FILING_ACKNOWLEDGED}
     clean = validate_answers(built.forms[ht.form_key], {k: v for k, v in answers.items() if k in form_fields})
@@ -58,7 +49,7 @@ def acknowledge_filing(human_task_id: int, now: datetime | None = None) -> StepR
         task=ht.bpmn_id,
         acknowledged_by_lapse=True,
     )
-    return _complete_engine_task(instance, built, ht, clean, None, None)
+    return complete_engine_task(instance, built, ht, clean, None, None)
 
 
 def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult | None:
@@ -72,18 +63,18 @@ def advance_timers(instance_id: int, now: datetime | None = None) -> StepResult 
         or instance.next_timer_at > now
     ):
         return None
-    built = _built_for(instance)
+    built = spec_for(instance)
     workflow = load_state(instance.state, built)
-    previous = _current_data(workflow)
-    ready_before = _ready_manual(workflow)
+    previous = current_data(workflow)
+    ready_before = ready_manual(workflow)
     try:
-        _run_engine(workflow, instance.id)
+        run_engine(workflow, instance.id)
     except InstanceIncidentError as exc:
-        _mark_incident(instance, exc.reason, None)
+        mark_incident(instance, exc.reason, None)
         return None
-    ids = _save(instance, workflow, ready_before)
+    ids = save(instance, workflow, ready_before)
     audit.record("instance.timer", "process_instance", instance.id, None)
-    return StepResult(instance.id, instance.status, instance.project_id, ids, _current_data(workflow), previous)
+    return StepResult(instance.id, instance.status, instance.project_id, ids, current_data(workflow), previous)
 
 
 def due_instances(now: datetime | None = None, limit: int = 200) -> list[int]:

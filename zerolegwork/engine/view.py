@@ -13,8 +13,7 @@ from ..extensions import db
 from . import store
 from .errors import TaskNotFoundError, TaskNotReadyError
 from .models import HumanTask, InstanceState, ProcessDefinition, ProcessInstance
-from .runtime import _built_for, _next_timer
-from .state import SERIALIZER, dump_state, load_state
+from .state import SERIALIZER, dump_state, next_timer, restore
 
 # the state of a flow node as pages name it
 DONE, ACTIVE, PENDING = "done", "active", "pending"
@@ -25,13 +24,13 @@ def positions(instance_id: int) -> dict[str, str]:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise TaskNotFoundError(str(instance_id))
-    return _positions_of(load_state(instance.state, _built_for(instance)))
+    return _positions_of(restore(instance))
 
 
 def task_diagram(human_task: HumanTask) -> dict[str, Any]:
     """The diagram of the process a human task belongs to (a called process too), with where that process stands."""
     instance = human_task.instance
-    workflow = load_state(instance.state, _built_for(instance))
+    workflow = restore(instance)
     task = workflow.get_task_from_id(UUID(human_task.task_guid))
     if task is None:
         return {"xml": diagram_xml(instance.id), "positions": {}, "process": instance.process_id}
@@ -92,13 +91,13 @@ def update_data(instance_id: int, values: Mapping[str, Any], actor_id: int | Non
         raise TaskNotFoundError(str(instance_id))
     if instance.status != InstanceState.RUNNING:
         raise TaskNotReadyError(instance.status)
-    workflow = load_state(instance.state, _built_for(instance))
+    workflow = restore(instance)
     unfinished = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.FUTURE | TaskState.LIKELY
     touched = 0
     for task in workflow.get_tasks(state=unfinished):
         task.data.update(values)
         touched += 1
     workflow.data.update(values)
-    store.save_instance(instance, dump_state(workflow), SERIALIZER.VERSION, instance.status, _next_timer(workflow))
+    store.save_instance(instance, dump_state(workflow), SERIALIZER.VERSION, instance.status, next_timer(workflow))
     audit.record("instance.data", "process_instance", instance.id, actor_id, keys=sorted(values))
     return touched
