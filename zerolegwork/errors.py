@@ -1,12 +1,25 @@
-"""Map domain errors once to HTTP status codes and Chinese (translated) messages."""
+"""Every domain error mapped once: to what happens to the request's work, an HTTP status and a Chinese message.
+
+`HANDLED` is the one registry. Each entry names an error type, what becomes of the request's
+unfinished work (rolled back, rolled back with a refusal audited, or kept) and how to answer it.
+Domains own their messages (`files/errors.py`, `inbox/errors.py`, `api/errors.py`); this module
+owns the engine's and the projects' and answers every one through `respond()`.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .api.errors import ApiError, error_response
 from .audit import services as audit
 from .engine.errors import (
     ChainError,
@@ -19,19 +32,27 @@ from .engine.errors import (
     TaskNotReadyError,
 )
 from .extensions import db
+from .files import errors as files
+from .inbox.errors import CountersignError, TaskClaimedError
 from .orgs.security import RateLimitedError
 from .projects.errors import ProjectNotFoundError, ProjectStateError, WithdrawRefusedError
 
 
-def _record_refusal(reason: str) -> None:
-    """Keep one audit event for a refused request; drop the request's unfinished work."""
-    db.session.rollback()
-    audit.record_refused(request.path, reason)
-    db.session.commit()
+class Work(StrEnum):
+    """What becomes of the request's unfinished work when an error answers it."""
+
+    ROLLBACK = "rollback"
+    REFUSED = "refused"  # rolled back, and one audit event says who was refused what
+    KEEP = "keep"  # committed: an incident's mark, a rate-limit counter
+    LEAVE = "leave"  # neither: a refusal before the view did anything (a bad form token, an unknown page)
 
 
-def message_for(exc: Exception) -> tuple[int, str]:
-    """Return the HTTP status and the user-facing message for a domain error."""
+def _state(state: str) -> str:
+    return {"completed": _("completed"), "cancelled": _("cancelled")}.get(state, state)
+
+
+def engine_message(exc: Exception) -> tuple[int, str]:
+    """The status and message of an engine error."""
     if isinstance(exc, (TaskNotFoundError, NotAllowedToActError)):
         return 404, _("The task does not exist, or you may not see it.")
     if isinstance(exc, TaskNotReadyError):
@@ -44,12 +65,6 @@ def message_for(exc: Exception) -> tuple[int, str]:
             "and nothing was half-saved. An administrator has been told.",
             id=exc.instance_id,
         )
-    if isinstance(exc, ProjectNotFoundError):
-        return 404, _("The project does not exist, or you may not see it.")
-    if isinstance(exc, WithdrawRefusedError):
-        return 409, _("A department has already started on this submission; it can no longer be withdrawn.")
-    if isinstance(exc, ProjectStateError):
-        return 409, _("The project cannot do this in its current state.")
     if isinstance(exc, ChainError):
         return 409, {
             "first_level": _("This is the first step; there is no earlier step to return to."),
@@ -61,62 +76,141 @@ def message_for(exc: Exception) -> tuple[int, str]:
     return 500, _("Something went wrong.")
 
 
-def _state(state: str) -> str:
-    return {"completed": _("completed"), "cancelled": _("cancelled")}.get(state, state)
+def project_message(exc: Exception) -> tuple[int, str]:
+    """The status and message of a project error."""
+    if isinstance(exc, ProjectNotFoundError):
+        return 404, _("The project does not exist, or you may not see it.")
+    if isinstance(exc, WithdrawRefusedError):
+        return 409, _("A department has already started on this submission; it can no longer be withdrawn.")
+    return 409, _("The project cannot do this in its current state.")
+
+
+def _own_message(exc: Exception) -> tuple[int, str]:
+    """Errors that carry their own message (the inbox's): a conflict with what someone else did."""
+    assert isinstance(exc, (TaskClaimedError, CountersignError))
+    return 409, exc.message()
+
+
+def _api_response(exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+def _rate_limited(exc: Exception) -> Response:
+    assert isinstance(exc, RateLimitedError)
+    message = _("Too many attempts. Wait %(seconds)d seconds and try again.", seconds=exc.retry_after)
+    response = respond(429, message)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _http_message(exc: Exception) -> tuple[int, str]:
+    assert isinstance(exc, HTTPException)
+    messages = {
+        400: _("The request was not understood. Reload the page and try again."),
+        403: _("You may not do this."),
+        404: _("The page does not exist, or you may not see it."),
+        405: _("This action is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts. Wait a moment and try again."),
+    }
+    return exc.code or 500, messages.get(exc.code or 500, exc.description or "")
+
+
+def _http_work(exc: Exception) -> Work:
+    assert isinstance(exc, HTTPException)
+    # anonymous 404s and unrouted URLs are noise (and a way to flood the table): not recorded
+    if exc.code == 403 or (exc.code == 404 and request.endpoint is not None and current_user.is_authenticated):
+        return Work.REFUSED
+    return Work.LEAVE
+
+
+@dataclass(frozen=True)
+class Handled:
+    """One registered error: what becomes of the work, and its answer (a message, or a whole response)."""
+
+    error: type[Exception]
+    work: Work | Callable[[Exception], Work]
+    message: Callable[[Exception], tuple[int, str]] | None = None
+    response: Callable[[Exception], Response] | None = None
+
+
+# The first entry whose type matches answers, so narrower types come before broader ones.
+HANDLED: tuple[Handled, ...] = (
+    Handled(InstanceIncidentError, Work.KEEP, engine_message),
+    Handled(TaskNotFoundError, Work.REFUSED, engine_message),
+    Handled(NotAllowedToActError, Work.REFUSED, engine_message),
+    Handled(EngineError, Work.ROLLBACK, engine_message),
+    Handled(ProjectNotFoundError, Work.REFUSED, project_message),
+    Handled(ProjectStateError, Work.ROLLBACK, project_message),
+    Handled(WithdrawRefusedError, Work.ROLLBACK, project_message),
+    Handled(files.AttachmentNotFoundError, Work.REFUSED, files.message_for),
+    Handled(files.UploadError, Work.ROLLBACK, files.message_for),
+    Handled(TaskClaimedError, Work.ROLLBACK, _own_message),
+    Handled(CountersignError, Work.ROLLBACK, _own_message),
+    Handled(ApiError, Work.ROLLBACK, response=_api_response),
+    Handled(RateLimitedError, Work.KEEP, response=_rate_limited),
+    Handled(CSRFError, Work.LEAVE, lambda exc: (400, _("The form expired. Reload the page and submit again."))),
+    Handled(HTTPException, _http_work, _http_message),
+)
+
+
+def entry_for(exc: Exception) -> Handled | None:
+    """The registry's entry for an error, or None when it is not a domain error."""
+    return next((h for h in HANDLED if isinstance(exc, h.error)), None)
+
+
+def message_for(exc: Exception) -> tuple[int, str]:
+    """Return the HTTP status and the user-facing message for a domain error."""
+    entry = entry_for(exc)
+    if entry is None or entry.message is None:
+        return 500, _("Something went wrong.")
+    return entry.message(exc)
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _respond(status: int, message: str):  # type: ignore[no-untyped-def]
+def respond(status: int, message: str) -> Response:
+    """Answer with a status and a message: JSON for the API and JSON clients, else the error page."""
     if _wants_json():
-        return jsonify(error=message, status=status), status
-    return render_template("error.html", status=status, message=message), status
+        response = jsonify(error=message, status=status)
+    else:
+        response = make_response(render_template("error.html", status=status, message=message))
+    response.status_code = status
+    return response
+
+
+def record_refusal(reason: str) -> None:
+    """Keep one audit event for a refused request; drop the request's unfinished work."""
+    db.session.rollback()
+    audit.record_refused(request.path, reason)
+    db.session.commit()
+
+
+def _settle(exc: Exception, work: Work) -> None:
+    if work is Work.KEEP:
+        db.session.commit()
+    elif work is Work.REFUSED:
+        reason = str(exc.code) if isinstance(exc, HTTPException) else type(exc).__name__
+        record_refusal(reason)
+    elif work is Work.ROLLBACK:
+        db.session.rollback()
+
+
+def handle(exc: Exception) -> Any:
+    """The one error handler: settle the request's work, then answer from the registry."""
+    entry = entry_for(exc)
+    if entry is None:  # registered types only reach here; keep Flask's own answer otherwise
+        raise exc
+    _settle(exc, entry.work if isinstance(entry.work, Work) else entry.work(exc))
+    if entry.response is not None:
+        return entry.response(exc)
+    return respond(*message_for(exc))
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(EngineError)
-    def engine_error(exc: EngineError):  # type: ignore[no-untyped-def]
-        if isinstance(exc, InstanceIncidentError):
-            db.session.commit()  # keep the incident mark and its audit event
-        elif isinstance(exc, (TaskNotFoundError, NotAllowedToActError)):
-            _record_refusal(type(exc).__name__)
-        else:
-            db.session.rollback()
-        return _respond(*message_for(exc))
-
-    @app.errorhandler(ProjectNotFoundError)
-    @app.errorhandler(ProjectStateError)
-    @app.errorhandler(WithdrawRefusedError)
-    def project_error(exc: Exception):  # type: ignore[no-untyped-def]
-        if isinstance(exc, ProjectNotFoundError):
-            _record_refusal(type(exc).__name__)
-        else:
-            db.session.rollback()
-        return _respond(*message_for(exc))
-
-    @app.errorhandler(RateLimitedError)
-    def rate_limited(exc: RateLimitedError):  # type: ignore[no-untyped-def]
-        db.session.commit()  # keep the counter and its audit event
-        response, status = _respond(
-            429, _("Too many attempts. Wait %(seconds)d seconds and try again.", seconds=exc.retry_after)
-        )
-        response = make_response(response, status)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        # anonymous 404s and unrouted URLs are noise (and a way to flood the table): not recorded
-        if exc.code == 403 or (exc.code == 404 and request.endpoint is not None and current_user.is_authenticated):
-            _record_refusal(str(exc.code))
-        messages = {
-            400: _("The request was not understood. Reload the page and try again."),
-            403: _("You may not do this."),
-            404: _("The page does not exist, or you may not see it."),
-            405: _("This action is not allowed here."),
-            413: _("The upload is too large."),
-            429: _("Too many attempts. Wait a moment and try again."),
-        }
-        return _respond(exc.code or 500, messages.get(exc.code or 500, exc.description or ""))
+    """Register the one handler for every type in the registry."""
+    for entry in HANDLED:
+        app.register_error_handler(entry.error, handle)

@@ -46,7 +46,7 @@ def warn_near_limit(now: datetime | None = None) -> int:
 
     from .db import utcnow
     from .engine.models import HumanTask
-    from .inbox.actions import warning_levels
+    from .inbox.deadlines import warning_levels
 
     now = now or utcnow()
     db.session.rollback()

@@ -8,11 +8,11 @@ from pathlib import Path
 from flask import Flask, abort, redirect, request, send_from_directory, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from flask_wtf.csrf import CSRFError
 
 from . import jobs, permissions
 from .db import utcnow
 from .extensions import db, login_manager
+from .http import back_from_referrer
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 VENDOR_FILES = {
@@ -111,12 +111,6 @@ def init_app(app: Flask) -> None:
         jobs.dispatch_committed()
         return response
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
-        from .errors import _respond
-
-        return _respond(400, str(_l("The form expired. Reload the page and submit again.")))
-
     @app.context_processor
     def layout_context() -> dict[str, object]:
         unread = waiting = 0
@@ -142,7 +136,7 @@ def init_app(app: Flask) -> None:
 
         if code in LOCALES:
             session["lang"] = code
-        return redirect(request.referrer or url_for("inbox.index"))
+        return redirect(back_from_referrer() or url_for("inbox.index"))
 
     @app.route("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
@@ -155,11 +149,3 @@ def _has_endpoint(name: str) -> bool:
     from flask import current_app
 
     return name in current_app.view_functions
-
-
-def page_arg(limit: int = 100_000) -> int:
-    """The `page` query argument as a page number from 1 to `limit` (anything else reads as 1)."""
-    try:
-        return max(1, min(int(request.args.get("page", 1)), limit))
-    except ValueError:
-        return 1

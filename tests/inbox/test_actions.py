@@ -12,7 +12,7 @@ from tests.helpers import ready_tasks, submit
 from zerolegwork.db import utcnow
 from zerolegwork.engine.models import HumanTask, TaskStep
 from zerolegwork.extensions import db
-from zerolegwork.inbox import actions
+from zerolegwork.inbox import actions, deadlines
 from zerolegwork.inbox import services as inbox
 
 
@@ -88,7 +88,7 @@ def test_warnings_turn_yellow_near_the_limit_and_red_when_overdue(app, people):
     db.session.commit()
     for t in tasks:
         db.session.refresh(t)
-    levels = actions.warning_levels(tasks, now)
+    levels = deadlines.warning_levels(tasks, now)
     assert levels[tasks[0].id] == "red" and levels[tasks[1].id] == "yellow" and levels[tasks[2].id] == "ok"
 
 

@@ -17,7 +17,7 @@ from zerolegwork.engine.models import HumanTask
 from zerolegwork.engine.routing import today_local
 from zerolegwork.extensions import db
 from zerolegwork.inbox import services as inbox
-from zerolegwork.inbox.services import TaskClaimedError
+from zerolegwork.inbox.errors import TaskClaimedError
 from zerolegwork.orgs import structure
 from zerolegwork.orgs.models import ApprovalMode, Organisation, Substitution, User
 

@@ -11,6 +11,7 @@ from zerolegwork.engine.errors import TaskNotFoundError
 from zerolegwork.extensions import db
 from zerolegwork.inbox import actions, countersign
 from zerolegwork.inbox import services as inbox
+from zerolegwork.inbox.errors import CountersignError
 from zerolegwork.orgs.models import Post
 
 
@@ -25,7 +26,7 @@ def test_the_step_waits_for_every_countersign_then_completes(app, people):
     task = _finance_task(people)
     (row,) = countersign.request(users["finance1"], task.id, [post("科长岗").id])
     db.session.commit()
-    with pytest.raises(countersign.CountersignError) as refused:
+    with pytest.raises(CountersignError) as refused:
         inbox.complete(users["finance1"], task.id, answer("经办：同意"))
     assert refused.value.reason == "pending"
     db.session.rollback()
@@ -47,7 +48,7 @@ def test_only_the_holder_asks_and_only_posts_of_the_department(app, people):
         countersign.request(users["ndrc1"], task.id, [post("科长岗").id])
     ndrc_post = db.session.scalars(select(Post.id).where(Post.org_id == users["ndrc1"].org_id)).first()
     for posts, reason in [([], "no_posts"), ([ndrc_post], "foreign_post"), ([task.post_id], "own_post")]:
-        with pytest.raises(countersign.CountersignError) as refused:
+        with pytest.raises(CountersignError) as refused:
             countersign.request(users["finance1"], task.id, posts)
         assert refused.value.reason == reason
 
@@ -60,7 +61,7 @@ def test_a_countersign_is_given_once_by_its_post_only(app, people):
     with pytest.raises(TaskNotFoundError):
         countersign.sign(users["ndrc1"], row.id, "agree", "不是我的岗位")
     for decision, opinion in [("maybe", "x"), ("agree", " "), ("agree", "长" * 2001)]:
-        with pytest.raises(countersign.CountersignError):
+        with pytest.raises(CountersignError):
             countersign.sign(users["finance_chief"], row.id, decision, opinion)
     countersign.sign(users["finance_chief"], row.id, "disagree", "资金来源不清。")
     db.session.commit()

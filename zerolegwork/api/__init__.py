@@ -49,8 +49,7 @@ def authenticate_request() -> Any:
     from ..extensions import db
     from ..permissions import POLICY, Rule
     from . import tokens
-    from .errors import ApiError, ScopeError, TokenError
-    from .views import error_response
+    from .errors import ApiError, ScopeError, TokenError, error_response
 
     if request.blueprint != "api":
         return None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
+from flask_babel import gettext as _
+
 
 class ApiError(Exception):
     """A refused API request."""
@@ -55,3 +58,39 @@ class TokenIssueError(ApiError):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+
+
+def error_response(exc: ApiError) -> Response:
+    """The JSON answer to a refused API request: status, Chinese message, per-field or per-item errors."""
+    status, message = message_for(exc)
+    body: dict[str, Any] = {"error": message, "status": status}
+    if isinstance(exc, BadRequestError | ArrangementError):
+        body["errors"] = exc.errors
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="zerolegwork"'
+    return response
+
+
+def message_for(exc: ApiError) -> tuple[int, str]:
+    """The HTTP status and the Chinese message of a refused API request."""
+    if isinstance(exc, TokenError):
+        if exc.reason == "browser_session":
+            return 403, _("The API does not take a browser session; send a token (Authorization: Bearer <token>).")
+        return 401, {
+            "malformed": _("The Authorization header is not a bearer token of this platform."),
+            "unknown": _("The token is not known."),
+            "revoked": _("The token was revoked."),
+            "expired": _("The token has expired."),
+            "inactive": _("The account the token acts as is disabled."),
+        }.get(exc.reason, _("The API needs a token: send the header Authorization: Bearer <token>."))
+    if isinstance(exc, ScopeError):
+        return 403, _("The token may not do this: it lacks the scope %(scope)s.", scope=exc.scope)
+    if isinstance(exc, ArrangementInvalidError):
+        return 422, _("Nothing was imported: %(n)s item(s) are not valid; see errors.", n=len(exc.errors))
+    if isinstance(exc, ArrangementConflictError):
+        return 409, _(
+            "Nothing was imported: %(n)s item(s) contradict arrangements already kept; see errors.", n=len(exc.errors)
+        )
+    return 400, _("The request is not what this endpoint reads; see errors.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
@@ -19,13 +19,9 @@ from ..extensions import db
 from ..projects.errors import ProjectNotFoundError
 from . import services
 from .errors import (
-    ApiError,
     ArrangementConflictError,
-    ArrangementError,
     ArrangementInvalidError,
     BadRequestError,
-    ScopeError,
-    TokenError,
 )
 from .schemas import (
     MAX_ARRANGEMENTS,
@@ -167,44 +163,3 @@ def openapi():  # type: ignore[no-untyped-def]
     from .spec import document_json
 
     return Response(document_json(), mimetype="application/json")
-
-
-def error_response(exc: ApiError) -> Response:
-    """The JSON answer to a refused API request: status, Chinese message, per-field or per-item errors."""
-    status, message = _message_for(exc)
-    body: dict[str, Any] = {"error": message, "status": status}
-    if isinstance(exc, BadRequestError | ArrangementError):
-        body["errors"] = exc.errors
-    response = jsonify(body)
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="zerolegwork"'
-    return response
-
-
-def _message_for(exc: ApiError) -> tuple[int, str]:
-    if isinstance(exc, TokenError):
-        if exc.reason == "browser_session":
-            return 403, _("The API does not take a browser session; send a token (Authorization: Bearer <token>).")
-        return 401, {
-            "malformed": _("The Authorization header is not a bearer token of this platform."),
-            "unknown": _("The token is not known."),
-            "revoked": _("The token was revoked."),
-            "expired": _("The token has expired."),
-            "inactive": _("The account the token acts as is disabled."),
-        }.get(exc.reason, _("The API needs a token: send the header Authorization: Bearer <token>."))
-    if isinstance(exc, ScopeError):
-        return 403, _("The token may not do this: it lacks the scope %(scope)s.", scope=exc.scope)
-    if isinstance(exc, ArrangementInvalidError):
-        return 422, _("Nothing was imported: %(n)s item(s) are not valid; see errors.", n=len(exc.errors))
-    if isinstance(exc, ArrangementConflictError):
-        return 409, _(
-            "Nothing was imported: %(n)s item(s) contradict arrangements already kept; see errors.", n=len(exc.errors)
-        )
-    return 400, _("The request is not what this endpoint reads; see errors.")
-
-
-@bp.errorhandler(ApiError)
-def api_error(exc: ApiError):  # type: ignore[no-untyped-def]
-    db.session.rollback()
-    return error_response(exc)

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..http import page_arg
 from ..registration.services import regions
-from ..web import page_arg
 from . import services
 
 bp = Blueprint("experts", __name__, url_prefix="/experts", template_folder="templates")

@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..http import safe_target
 from ..projects.services import get_visible_project
 from . import services, storage
-from .errors import AttachmentNotFoundError, NoFileError, UploadError, message_for
+from .errors import NoFileError, UploadError, message_for
 from .models import Attachment
 from .validation import PREVIEWABLE
 
@@ -26,18 +27,6 @@ def start(state: BlueprintSetupState) -> None:
     storage.init_app(state.app)
 
 
-@bp.app_errorhandler(UploadError)
-@bp.app_errorhandler(AttachmentNotFoundError)
-def files_error(exc: Exception):  # type: ignore[no-untyped-def]
-    from ..errors import _record_refusal, _respond
-
-    if isinstance(exc, AttachmentNotFoundError):
-        _record_refusal(type(exc).__name__)
-    else:
-        db.session.rollback()
-    return _respond(*message_for(exc))
-
-
 @bp.route("/projects/<int:project_id>/upload", methods=["POST"])
 @login_required
 def upload(project_id: int):  # type: ignore[no-untyped-def]
@@ -45,7 +34,7 @@ def upload(project_id: int):  # type: ignore[no-untyped-def]
     slot = request.form.get("slot", "")
     task_id = request.form.get("task_id", "")
     files = [f for f in request.files.getlist("file") if f.filename][:MAX_FILES_PER_REQUEST]
-    back = _back()
+    back = safe_target(request.form.get("next"))
     try:
         if not files:
             raise NoFileError()
@@ -97,11 +86,3 @@ def _send(attachment: Attachment, inline: bool):  # type: ignore[no-untyped-def]
     response.cache_control.private = True
     response.headers.update(SAFE_HEADERS)
     return response.make_conditional(request)
-
-
-def _back() -> str | None:
-    """Where the upload form was (a path on this site), if it said so."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None

@@ -1,23 +1,22 @@
 """Actions beside completing: return to the previous step (退回上一步), add a signer (加签), acknowledge
-备案 items in bulk, and the yellow/red deadline warnings the inbox and task page show."""
+备案 items in bulk."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from ..db import utcnow
-from ..engine import chains
+from ..engine import chains, runtime
 from ..engine.errors import EngineError
-from ..engine.models import HumanTask, HumanTaskState
-from ..engine.routing import TIME_LIMITS, Actor
+from ..engine.models import HumanTask
+from ..engine.routing import Actor
 from ..extensions import db
-from ..orgs.models import Post, User
-from ..workdays import services as workdays
-from .services import complete
+from ..orgs.models import User
+from . import countersign
+from .complete import complete
+from .errors import ReasonRequiredError
 
 ACKNOWLEDGEMENT = "已知悉，予以备案。"
 MAX_BULK = 100
@@ -31,28 +30,15 @@ def return_level(user: User, task_id: int, reason: str) -> None:
     """Send a task back to the previous post in the department's chain, with a reason (flush only)."""
     reason = reason.strip()
     if not reason:
-        from ..engine.runtime import lock_for
-
-        lock_for(task_id, _actor(user))  # who may not act is told 404 first, whatever they sent
+        runtime.lock_for(task_id, _actor(user))  # who may not act is told 404 first, whatever they sent
         raise ReasonRequiredError()
     chains.return_to_previous_level(task_id, reason[:2000], _actor(user))
-    from .countersign import withdraw_stale
-
-    withdraw_stale(task_id)
+    countersign.withdraw_stale(task_id)
 
 
 def add_signer(user: User, task_id: int, post_id: int) -> None:
     """Add a post of the user's own department right after the current step (flush only)."""
     chains.add_signer(task_id, post_id, _actor(user))
-
-
-def posts_to_add(user: User) -> list[Post]:
-    """The posts of the user's department that may be added as a signer."""
-    return list(db.session.scalars(select(Post).where(Post.org_id == user.org_id).order_by(Post.name)))
-
-
-class ReasonRequiredError(ValueError):
-    """A return without a reason."""
 
 
 @dataclass
@@ -80,29 +66,6 @@ def bulk_acknowledge(user: User, task_ids: list[int]) -> BulkResult:
         else:
             result.done.append(task_id)
     return result
-
-
-def warning_levels(tasks: list[HumanTask], now: datetime | None = None) -> dict[int, str]:
-    """'red' (overdue), 'yellow' (near its limit) or 'ok' for each waiting task with a due date; one calendar read."""
-    now = now or utcnow()
-    due = [t for t in tasks if t.due_at is not None and t.state == HumanTaskState.READY]
-    if not due:
-        return {}
-    moments = [t.due_at for t in due if t.due_at is not None] + [now]
-    exceptions = workdays.load_exceptions(workdays.local_date(min(moments)), workdays.local_date(max(moments)))
-    out: dict[int, str] = {}
-    for t in due:
-        assert t.due_at is not None
-        total = TIME_LIMITS.get(t.mode or "approval", 20)
-        out[t.id] = workdays.warning(t.due_at, now, total, exceptions)
-    return out
-
-
-def remaining_days(task: HumanTask, now: datetime | None = None) -> int | None:
-    """Working days left on a waiting task (negative once overdue), None without a due date."""
-    if task.due_at is None or task.state != HumanTaskState.READY:
-        return None
-    return workdays.remaining(task.due_at, now or utcnow())
 
 
 def describe(result: BulkResult) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, or_, select, update
 
 from ..audit import services as audit
@@ -14,22 +13,10 @@ from ..engine.models import HumanTask, HumanTaskState
 from ..engine.routing import actor_for, may_act, today_local
 from ..extensions import db
 from ..orgs.models import Substitution, User
+from .errors import TaskClaimedError
 
 READY = HumanTaskState.READY.value
 HT = HumanTask.__table__
-
-
-class TaskClaimedError(Exception):
-    """Someone else has claimed the task: only they (or their substitute today) may act on it."""
-
-    def __init__(self, task_id: int, holder_id: int, holder_name: str) -> None:
-        super().__init__(f"task {task_id} is claimed by user {holder_id}")
-        self.task_id = task_id
-        self.holder_id = holder_id
-        self.holder_name = holder_name
-
-    def message(self) -> str:
-        return _("This task has been claimed by %(name)s.", name=self.holder_name)
 
 
 @dataclass
@@ -89,7 +76,8 @@ _GIVE_BACK = (
 _CLEAR = update(HT).where(HT.c.id == bindparam("b_task")).values(claimed_by_id=None, claimed_at=None)
 
 
-def _claim_of(user_id: int, task_id: int) -> Claim | None:
+def claim_of(user_id: int, task_id: int) -> Claim | None:
+    """Who holds a task, and whether `user_id` substitutes for them today; None when there is no such task."""
     row = db.session.connection().execute(_CLAIM, {"b_task": task_id, "b_user": user_id, "b_on": today_local()}).first()
     return Claim(row[0], row[1], row[2], row[3], row[4] or "", bool(row[5])) if row is not None else None
 
@@ -111,7 +99,7 @@ def claim(user: User, task_id: int) -> None:
     if db.session.connection().execute(_TAKE, params).rowcount == 1:
         audit.record("task.claim", "human_task", task_id, user.id)
         return
-    found = _claim_of(user.id, task_id)
+    found = claim_of(user.id, task_id)
     if found is None or not may_act(actor, found.org_code, found.post_id):
         raise TaskNotFoundError(str(task_id))
     if found.state != READY:
@@ -129,7 +117,7 @@ def release(user: User, task_id: int) -> None:
     if conn.execute(_GIVE_BACK, {"b_task": task_id, "b_holder": user.id}).rowcount == 1:
         audit.record("task.release", "human_task", task_id, user.id)
         return
-    found = _claim_of(user.id, task_id)
+    found = claim_of(user.id, task_id)
     if found is None or not (found.covers_holder or may_act(actor_for(user), found.org_code, found.post_id)):
         raise TaskNotFoundError(str(task_id))
     if found.state != READY:
@@ -141,3 +129,8 @@ def release(user: User, task_id: int) -> None:
     if conn.execute(_GIVE_BACK, {"b_task": task_id, "b_holder": found.holder_id}).rowcount != 1:
         raise ConcurrentUpdateError(str(task_id))
     audit.record("task.release", "human_task", task_id, user.id, on_behalf_of_id=found.holder_id)
+
+
+def clear_claim(task_id: int) -> None:
+    """End whatever claim a task has (its level is done: it moves on to the next post)."""
+    db.session.connection().execute(_CLEAR, {"b_task": task_id})

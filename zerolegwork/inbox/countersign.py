@@ -8,58 +8,21 @@ open invitations of the old step are withdrawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import JSON, ForeignKey, String, bindparam, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import bindparam, select, update
 
 from ..audit import services as audit
-from ..db import UTCDateTime, utcnow
+from ..db import utcnow
 from ..engine.errors import TaskNotFoundError
 from ..engine.models import HumanTask, HumanTaskState
 from ..engine.routing import actor_for, may_act
 from ..extensions import db
 from ..orgs.models import Post, User
+from .errors import CountersignError
+from .models import MAX_INVITES, Countersign
 
-MAX_INVITES = 10
 DECISIONS = ("agree", "disagree")
-
-
-class Countersign(db.Model):
-    """One post asked to countersign one step of a task, and its answer once given."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), index=True)
-    chain_pos: Mapped[int] = mapped_column(default=0)
-    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # open | signed | withdrawn
-    state: Mapped[str] = mapped_column(String(12), default="open", index=True)
-    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class CountersignError(Exception):
-    """A countersign action that cannot be taken; `reason` names which."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-    def message(self) -> str:
-        return {
-            "pending": _("Countersigning posts have not all signed yet; the step can be completed after they have."),
-            "no_posts": _("Choose at least one post of your department to countersign."),
-            "too_many": _("At most %(n)s posts can be asked at once.", n=MAX_INVITES),
-            "foreign_post": _("Choose a post of your own department."),
-            "own_post": _("The post holding the task cannot countersign it."),
-            "decision": _("Choose agree or disagree."),
-            "opinion": _("Give your opinion (at most 2000 characters)."),
-        }.get(self.reason, _("Something went wrong."))
 
 
 def _ready_task(task_id: int) -> HumanTask:

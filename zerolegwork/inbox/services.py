@@ -1,4 +1,4 @@
-"""The task inbox: what waits for a user, claiming a task, completing a task."""
+"""The task inbox: what waits for a user, in views, filtered, sorted and paged, with every view's count."""
 
 from __future__ import annotations
 
@@ -8,26 +8,24 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import g, has_request_context
-from flask_babel import get_locale
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from ..db import utcnow
-from ..engine import runtime
 from ..engine.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance, TaskStep
 from ..engine.routing import Actor, actor_for, may_act
 from ..extensions import db
 from ..i18n import SHANGHAI
 from ..orgs.models import Post, Region, User
-from ..projects import services as projects
 from ..projects.models import Project
-from . import countersign
-from .claims import _CLEAR, _claim_of
-from .claims import TaskClaimedError as TaskClaimedError  # re-exported for the views
+
+# The inbox's service surface: the lists live here; completing, claiming and the task page are
+# modules of their own, re-exported so that views and tests call the inbox in one place.
 from .claims import claim as claim
 from .claims import release as release
-from .taskpage import TaskPage as TaskPage  # re-exported: the views and tests read the page through here
+from .complete import complete as complete
+from .errors import TaskClaimedError as TaskClaimedError
+from .taskpage import TaskPage as TaskPage
 from .taskpage import task_diagram as task_diagram
 from .taskpage import task_page as task_page
 
@@ -37,9 +35,6 @@ SORTS = ("arrived_desc", "arrived_asc", "due_asc")
 READY = HumanTaskState.READY.value
 HT = HumanTask.__table__
 Holder = aliased(User, name="holder")
-
-# ---------------------------------------------------------------------------------------------
-# the lists
 
 
 @dataclass(frozen=True)
@@ -281,59 +276,3 @@ def ready_count(user: User) -> int:
     if cached is not None and cached[0] == user.id:
         return int(cached[1]["waiting"])
     return counts(user)["waiting"]
-
-
-# ---------------------------------------------------------------------------------------------
-# completing a task (the task page is inbox/taskpage.py)
-
-
-def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepResult:
-    """Complete a task as `user` and let the project follow the outcome (flush only).
-
-    A task a colleague has claimed is refused (TaskClaimedError) before the engine runs. When
-    a level of a department's chain is done, the claim ends: the task moves on to the next post.
-    """
-    held = _claim_of(user.id, task_id)
-    if held is not None and held.state == READY and held.org_code == user.org.code and held.blocks(user.id):
-        raise TaskClaimedError(task_id, held.holder_id or 0, held.holder_name)
-    # the runtime reads the user's standing towards the task's post together with its lock
-    actor = Actor(user.id, user.display_name, user.org.code, user.org.name)
-    countersigned = countersign.check_complete(task_id)
-    result = runtime.complete_task(task_id, answers, actor, check=_evidence_and_record_check(user))
-    if countersigned:
-        countersign.withdraw_stale(task_id)
-    if held is not None and held.holder_id is not None and task_id in result.new_task_ids:
-        db.session.connection().execute(_CLEAR, {"b_task": task_id})
-    if result.record and result.project_id is not None:
-        from ..records import services as records
-
-        records.write(result.record, result.project_id, result.answers, user.id, result.task_id)
-    projects.follow_outcome(result.project_id, result.data, result.previous_data)
-    return result
-
-
-def _evidence_and_record_check(user: User) -> runtime.AnswerCheck:
-    """Refuse a completion whose form's required evidence is not uploaded or whose record does not add up."""
-
-    def check(form: Any, answers: dict[str, Any], project_id: int | None) -> None:
-        if not form.get("record") and not form.get("evidence"):
-            return  # most department forms: nothing to check, nothing to read
-        from ..engine.forms import FormValidationError
-        from ..files import services as files
-        from ..files.slots import slots_of
-        from ..records import services as records
-
-        errors: dict[str, str] = {}
-        if form.get("record"):
-            errors.update(records.validate(form["record"], answers))
-        slots = slots_of(form)
-        if project_id is not None and any(s.required for s in slots):
-            missing = files.missing_evidence(user, project_id, slots)
-            if missing:
-                loc = "en" if str(get_locale()) == "en" else "zh_CN"
-                names = "、".join(m.title(loc) for m in missing)
-                errors["_form"] = _("Upload the required documents first: %(names)s", names=names)
-        if errors:
-            raise FormValidationError(errors)
-
-    return check

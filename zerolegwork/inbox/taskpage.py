@@ -14,8 +14,9 @@ from ..engine.routing import actor_for, may_act
 from ..extensions import db
 from ..orgs.models import Organisation, Post, User
 from ..projects.models import Project
-from . import countersign
-from .claims import _claim_of
+from . import countersign, deadlines
+from .claims import claim_of
+from .models import Countersign
 
 
 @dataclass
@@ -72,8 +73,6 @@ def _visible_task(user: User, task_id: int) -> tuple[HumanTask, bool]:
 
 def _countersigns(user: User, task_id: int) -> bool:
     """Whether the user was asked to countersign the task (at one of their posts) or countersigned it."""
-    from .countersign import Countersign
-
     posts = actor_for(user).actable_posts
     return (
         db.session.scalar(
@@ -113,11 +112,10 @@ def task_page(user: User, task_id: int) -> TaskPage:
         .order_by(TaskStep.position)
     ).all()
     waiting = db.session.get(Post, ht.post_id) if ht.post_id and ht.state == HumanTaskState.READY else None
-    held = _claim_of(user.id, task_id) if can_act and ht.claimed_by_id is not None else None
+    held = claim_of(user.id, task_id) if can_act and ht.claimed_by_id is not None else None
     form = runtime.task_form(ht)
     from ..files import services as files
     from ..files.slots import slots_of
-    from . import actions  # actions build on services.complete(), which imports this module
 
     slots = slots_of(form) if project is not None else []
     return TaskPage(
@@ -136,7 +134,12 @@ def task_page(user: User, task_id: int) -> TaskPage:
         attachments=files.attachments_of(user, project.id) if slots and project is not None else [],
         countersigns=countersign.of_task(task_id),
         my_countersign=countersign.open_for(user, task_id),
-        warning=actions.warning_levels([ht]).get(ht.id),
-        remaining=actions.remaining_days(ht),
-        posts=actions.posts_to_add(user) if can_act and not (held and held.blocks(user.id)) else [],
+        warning=deadlines.warning_levels([ht]).get(ht.id),
+        remaining=deadlines.remaining_days(ht),
+        posts=posts_to_add(user) if can_act and not (held and held.blocks(user.id)) else [],
     )
+
+
+def posts_to_add(user: User) -> list[Post]:
+    """The posts of the user's department that may be added as a signer."""
+    return list(db.session.scalars(select(Post).where(Post.org_id == user.org_id).order_by(Post.name)))

@@ -8,26 +8,11 @@ from flask_login import current_user, login_required
 
 from ..engine.forms import FormValidationError, collect_answers
 from ..extensions import db
-from ..web import page_arg
-from . import actions, countersign, services
+from ..http import page_arg, safe_target
+from . import actions, countersign, deadlines, services
+from .errors import ReasonRequiredError
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
-
-
-@bp.errorhandler(services.TaskClaimedError)
-def task_claimed(exc: services.TaskClaimedError):  # type: ignore[no-untyped-def]
-    from ..errors import _respond
-
-    db.session.rollback()
-    return _respond(409, exc.message())
-
-
-@bp.errorhandler(countersign.CountersignError)
-def countersign_refused(exc: countersign.CountersignError):  # type: ignore[no-untyped-def]
-    from ..errors import _respond
-
-    db.session.rollback()
-    return _respond(409, exc.message())
 
 
 @bp.route("/")
@@ -35,7 +20,7 @@ def countersign_refused(exc: countersign.CountersignError):  # type: ignore[no-u
 def index():  # type: ignore[no-untyped-def]
     query = services.InboxQuery.from_args(request.args, page_arg())
     page = services.inbox_page(current_user, query)
-    warnings = actions.warning_levels([row.task for row in page.rows])
+    warnings = deadlines.warning_levels([row.task for row in page.rows])
     asked = countersign.waiting_for(current_user) if query.view == "mine" else []
     return render_template("inbox/index.html", page=page, query=query, warnings=warnings, countersigns=asked)
 
@@ -100,7 +85,7 @@ def countersign_sign(countersign_id: int):  # type: ignore[no-untyped-def]
 def return_level(task_id: int):  # type: ignore[no-untyped-def]
     try:
         actions.return_level(current_user, task_id, request.form.get("reason", ""))
-    except actions.ReasonRequiredError:
+    except ReasonRequiredError:
         flash(_("Give the reason for returning the task."), "danger")
         return redirect(url_for("inbox.task", task_id=task_id))
     db.session.commit()
@@ -156,7 +141,4 @@ def release(task_id: int):  # type: ignore[no-untyped-def]
 
 def _back(task_id: int) -> str:
     """Where a claim button was pressed (a path on this site), else the task page."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("inbox.task", task_id=task_id)
+    return safe_target(request.form.get("next")) or url_for("inbox.task", task_id=task_id)

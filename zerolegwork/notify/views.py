@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..web import page_arg
+from ..http import page_arg
 from . import services
 
 bp = Blueprint("notify", __name__, url_prefix="/notifications", template_folder="templates")

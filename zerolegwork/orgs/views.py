@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..audit import services as audit
 from ..db import utcnow
 from ..extensions import db
+from ..http import safe_target
 from ..i18n import local_time
 from . import security
 from .models import OrgKind
@@ -30,12 +30,6 @@ bp = Blueprint("orgs", __name__, template_folder="templates")
 
 # Seconds between a right password and the TOTP code before the password must be given again.
 PENDING_LOGIN_SECONDS = 300
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("inbox.index")
 
 
 def _message(exc: SecurityError) -> tuple[str, int]:
@@ -117,7 +111,7 @@ def login():  # type: ignore[no-untyped-def]
         return _render("orgs/login.html", exc)
     db.session.commit()
     _new_session()
-    target = _safe_next(request.args.get("next"))
+    target = safe_target(request.args.get("next")) or url_for("inbox.index")
     if outcome.step is None:
         login_user(outcome.user)
         return redirect(target)

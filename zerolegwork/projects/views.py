@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from ..engine import view
 from ..engine.routing import today_local
 from ..extensions import db
+from ..http import page_arg
 from ..registration.services import regions
-from ..web import page_arg
 from . import engagements, library, life, log, registry, services
 from . import functions as catalog
 from .classification import STAGES, VOCABULARIES

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..http import page_arg
 from ..orgs.models import OrgKind, OrgState
 from ..orgs.security import rate_limit
-from ..web import page_arg
 from . import services
 
 bp = Blueprint("registration", __name__, template_folder="templates")
