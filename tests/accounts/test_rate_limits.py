@@ -14,7 +14,8 @@ from zerolegwork.db import utcnow
 from zerolegwork.demo import DEMO_PASSWORD
 from zerolegwork.extensions import db
 from zerolegwork.orgs import security
-from zerolegwork.orgs.security import RateLimitCounter, RateLimitedError
+from zerolegwork.orgs.models import RateLimitCounter
+from zerolegwork.orgs.security import RateLimitedError
 
 
 def test_the_limit_refuses_past_its_count_and_resets_with_the_window(app):

@@ -218,3 +218,11 @@ class Expert(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region] = relationship(lazy="joined")
+
+
+class RateLimitCounter(db.Model):
+    """A fixed-window request counter shared by every web node (kept in the database)."""
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(default=0)

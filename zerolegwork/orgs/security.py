@@ -10,16 +10,15 @@ from typing import NoReturn
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, case, delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
-from ..db import UTCDateTime, is_postgres, utcnow
+from ..db import is_postgres, utcnow
 from ..extensions import db
-from .models import Organisation, OrgState, User
+from .models import Organisation, OrgState, RateLimitCounter, User
 from .services import hash_password
 from .totp import new_totp_secret, totp_code, totp_uri, verify_totp
 
@@ -88,14 +87,6 @@ class PasswordPolicyError(SecurityError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(problems)
         self.problems = problems
-
-
-class RateLimitCounter(db.Model):
-    """A fixed-window request counter shared by every web node (kept in the database)."""
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
-    count: Mapped[int] = mapped_column(default=0)
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import String, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .models import ProjectCodeCounter
 
 PATTERN = re.compile(r"^(\d{4})-(\d{6})-(\d{2})-(0[1-3])-(\d{5})([0-9X])$")
 TYPES = {"approval": "01", "verification": "02", "filing": "03"}
-
-
-class ProjectCodeCounter(db.Model):
-    """The last serial handed out per year and region."""
-
-    key: Mapped[str] = mapped_column(String(12), primary_key=True)
-    last: Mapped[int] = mapped_column(default=0)
 
 
 def check_character(digits: str) -> str:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from ..orgs.models import Organisation, Region, User
-from .codes import ProjectCodeCounter
 
 
 class ProjectState(StrEnum):
@@ -134,3 +133,10 @@ class Engagement(db.Model):
 
 
 __all__ = ["Engagement", "LogEntry", "Project", "ProjectCodeCounter", "ProjectFunction", "ProjectShare", "SavedFilter"]
+
+
+class ProjectCodeCounter(db.Model):
+    """The last serial handed out per year and region."""
+
+    key: Mapped[str] = mapped_column(String(12), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

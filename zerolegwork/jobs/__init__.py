@@ -10,16 +10,17 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, String, Text, event, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
 
-from .db import UTCDateTime, utcnow
-from .extensions import db
+from ..db import utcnow
+from ..extensions import db
+from .models import OutboxJob as OutboxJob
+from .models import OutboxState as OutboxState
 
 log = logging.getLogger(__name__)
 
@@ -31,31 +32,6 @@ JOBS: dict[str, str] = {
     "send_mail": "zerolegwork.notify.mail:send_mail",
 }
 MAX_ATTEMPTS = 5
-
-
-class OutboxState(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class OutboxJob(db.Model):
-    """A job waiting to run (or that ran): written in the same transaction as the change."""
-
-    __tablename__ = "outbox_job"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(String(64))
-    kwargs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    queue: Mapped[str] = mapped_column(String(40), default="default")
-    state: Mapped[str] = mapped_column(String(20), default=OutboxState.PENDING, index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    relay_count: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def enqueue(job: str, queue: str = "default", **kwargs: Any) -> OutboxJob:
