@@ -82,6 +82,7 @@ ACTIONS: dict[str, Any] = {
     "task.countersign_request": _l("Countersign requested"),
     "task.countersign": _l("Countersigned"),
     "task.escalate": _l("Overdue task escalated"),
+    "transaction.retried": _l("Saved again after a simultaneous change"),
     "report.project_pdf": _l("Project report generated"),
     "report.batch": _l("Project reports batch started"),
     "report.batch_download": _l("Project reports downloaded"),

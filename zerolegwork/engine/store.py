@@ -148,6 +148,8 @@ _STEPS = (
 
 def lock_instance(instance_id: int, skip_locked: bool = False) -> InstanceRow | None:
     """SELECT … FOR UPDATE one instance; None if absent (or, with skip_locked, held by another)."""
+    if not skip_locked:
+        _take_write_lock()
     row = _conn().execute(_LOCK_SKIP if skip_locked else _LOCK, {"b_id": instance_id}).first()
     return InstanceRow(*row) if row is not None else None
 
@@ -181,8 +183,23 @@ class Standing:
     covers_for: int | None
 
 
+def _take_write_lock() -> None:
+    """On SQLite, begin the transaction as a writer before reading, as FOR UPDATE does on PostgreSQL.
+
+    SQLite ignores FOR UPDATE, and its driver begins a transaction only at the first write: a
+    completion would read the instance state, then find at its UPDATE that another department's
+    completion had changed it (a conflict the user must not see). BEGIN IMMEDIATE waits (up to the
+    busy timeout) for the other writer to commit, so what is read next is current. A transaction
+    that has already written holds the write lock and needs nothing.
+    """
+    conn = _conn()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def lock_instance_with_task(human_task_id: int, user_id: int, on: date) -> tuple[InstanceRow, TaskRow, Standing] | None:
     """Lock the instance that owns a human task, read the task and the user's standing, in one statement."""
+    _take_write_lock()
     row = _conn().execute(_LOCK_WITH_TASK, {"b_task": human_task_id, "b_user": user_id, "b_on": on}).first()
     if row is None:
         return None

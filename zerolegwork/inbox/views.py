@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..engine.forms import FormValidationError, collect_answers
 from ..extensions import db
 from ..http import page_arg, safe_target
+from ..transactions import commit_retrying
 from . import actions, countersign, deadlines, services
 from .errors import ReasonRequiredError
 
@@ -32,12 +33,18 @@ def task(task_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         answers = collect_answers(request.form)
         try:
-            services.complete(current_user, task_id, answers)
+            # a completion that lost only the race for the instance row (another department signing
+            # the same approval at that moment) runs again on the server: the user sees success
+            commit_retrying(
+                lambda: services.complete(current_user, task_id, answers),
+                object_type="human_task",
+                object_id=task_id,
+                actor_id=current_user.id,
+            )
         except FormValidationError as exc:
             db.session.rollback()
             errors = exc.errors
         else:
-            db.session.commit()
             flash(_("Submitted. The next step has been sent on."), "success")
             return redirect(url_for("inbox.index"))
     page = services.task_page(current_user, task_id)
