@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from ..db import utcnow
@@ -21,6 +23,8 @@ from . import chain
 from .models import AuditEvent
 
 _INSERT = insert(AuditEvent.__table__)
+# session.info key of the audit events waiting in a batched() block
+_BATCH = "zlw_audit_batch"
 
 # the common actions, as auditors read them
 ACTIONS: dict[str, Any] = {
@@ -108,23 +112,55 @@ def record(
     """Insert one unsealed audit event in the current transaction (the caller commits).
 
     One prebuilt INSERT and nothing else: this runs inside every task completion. State changes
-    pass `before=` and `after=`; they land in `detail` with any other facts.
+    pass `before=` and `after=`; they land in `detail` with any other facts. Inside `batched()`
+    the event waits and is written with the batch's others in one statement.
     """
-    db.session.connection().execute(
-        _INSERT,
-        [
-            {
-                "at": utcnow(),
-                "action": action,
-                "object_type": object_type,
-                "object_id": str(object_id),
-                "actor_id": actor_id,
-                "on_behalf_of_id": on_behalf_of_id,
-                "detail": detail,
-                "address": request.remote_addr if has_request_context() else None,
-            }
-        ],
-    )
+    row = {
+        "at": utcnow(),
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "actor_id": actor_id,
+        "on_behalf_of_id": on_behalf_of_id,
+        "detail": detail,
+        "address": request.remote_addr if has_request_context() else None,
+    }
+    pending = db.session.info.get(_BATCH)
+    if pending is not None:
+        pending.append(row)
+        return
+    db.session.connection().execute(_INSERT, [row])
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Write the audit events recorded inside in one statement when the block ends (one round trip).
+
+    A block that raises still writes them (an incident's mark and its event are committed by the
+    error handler), unless the database itself failed. Nested blocks join the outer one.
+    """
+    if db.session.info.get(_BATCH) is not None:
+        yield
+        return
+    pending: list[dict[str, Any]] = []
+    db.session.info[_BATCH] = pending
+    try:
+        yield
+    except SQLAlchemyError:
+        raise
+    except BaseException:
+        _write(pending)
+        raise
+    else:
+        _write(pending)
+    finally:
+        db.session.info.pop(_BATCH, None)
+
+
+def _write(pending: list[dict[str, Any]]) -> None:
+    db.session.info.pop(_BATCH, None)
+    if pending:
+        db.session.connection().execute(_INSERT, pending)
 
 
 def record_refused(path: str, reason: str) -> None:

@@ -14,14 +14,20 @@ from ..engine.routing import actor_for, may_act, today_local
 from ..extensions import db
 from ..orgs.models import Substitution, User
 from .errors import TaskClaimedError
+from .models import Countersign
 
 READY = HumanTaskState.READY.value
 HT = HumanTask.__table__
+CS = Countersign.__table__
 
 
 @dataclass
 class Claim:
-    """Who holds a task, read in one statement: with whether the reader substitutes for the holder today."""
+    """Who holds a task, read in one statement: with whether the reader substitutes for the holder today.
+
+    The same statement says whether the task has countersign invitations (会签) at all and whether one
+    of its current step is still open, so a completion checks both with one read.
+    """
 
     state: str
     org_code: str
@@ -29,6 +35,8 @@ class Claim:
     holder_id: int | None
     holder_name: str
     covers_holder: bool
+    countersigned: bool = False
+    countersign_open: bool = False
 
     def blocks(self, user_id: int) -> bool:
         """Tell whether the claim keeps `user_id` from acting (someone else holds it, not covered today)."""
@@ -51,6 +59,10 @@ _CLAIM = (
             Substitution.ends_on >= bindparam("b_on"),
         )
         .label("covers_holder"),
+        exists().where(CS.c.human_task_id == HT.c.id).label("countersigned"),
+        exists()
+        .where(CS.c.human_task_id == HT.c.id, CS.c.state == "open", CS.c.chain_pos == HT.c.chain_pos)
+        .label("countersign_open"),
     )
     .select_from(HT)
     .outerjoin(User, User.id == HT.c.claimed_by_id)
@@ -79,7 +91,9 @@ _CLEAR = update(HT).where(HT.c.id == bindparam("b_task")).values(claimed_by_id=N
 def claim_of(user_id: int, task_id: int) -> Claim | None:
     """Who holds a task, and whether `user_id` substitutes for them today; None when there is no such task."""
     row = db.session.connection().execute(_CLAIM, {"b_task": task_id, "b_user": user_id, "b_on": today_local()}).first()
-    return Claim(row[0], row[1], row[2], row[3], row[4] or "", bool(row[5])) if row is not None else None
+    if row is None:
+        return None
+    return Claim(row[0], row[1], row[2], row[3], row[4] or "", bool(row[5]), bool(row[6]), bool(row[7]))
 
 
 def claim(user: User, task_id: int) -> None:

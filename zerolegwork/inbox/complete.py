@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..audit import services as audit
 from ..engine import runtime
 from ..engine.forms import FormValidationError
 from ..engine.models import HumanTaskState
@@ -23,7 +24,7 @@ from ..orgs.models import User
 from ..projects import services as projects
 from ..records import services as records
 from . import claims, countersign
-from .errors import TaskClaimedError
+from .errors import CountersignError, TaskClaimedError
 
 READY = HumanTaskState.READY.value
 
@@ -34,14 +35,25 @@ def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepR
     A task a colleague has claimed is refused (TaskClaimedError) before the engine runs. When
     a level of a department's chain is done, the claim ends: the task moves on to the next post.
     """
+    # one read says who holds the task and whether its step still waits for countersigns; whoever
+    # is not of the task's organisation learns nothing here: the runtime answers them 404
     held = claims.claim_of(user.id, task_id)
-    if held is not None and held.state == READY and held.org_code == user.org.code and held.blocks(user.id):
-        raise TaskClaimedError(task_id, held.holder_id or 0, held.holder_name)
+    if held is not None and held.state == READY and held.org_code == user.org.code:
+        if held.blocks(user.id):
+            raise TaskClaimedError(task_id, held.holder_id or 0, held.holder_name)
+        if held.countersign_open:
+            raise CountersignError("pending")
     # the runtime reads the user's standing towards the task's post together with its lock
     actor = Actor(user.id, user.display_name, user.org.code, user.org.name)
-    countersigned = countersign.check_complete(task_id)
+    with audit.batched():  # every audit event of the completion in one statement
+        return _complete(user, task_id, answers, actor, held)
+
+
+def _complete(
+    user: User, task_id: int, answers: dict[str, Any], actor: Actor, held: claims.Claim | None
+) -> runtime.StepResult:
     result = runtime.complete_task(task_id, answers, actor, check=_evidence_and_record_check(user))
-    if countersigned:
+    if held is not None and held.countersigned:
         countersign.withdraw_stale(task_id)
     if held is not None and held.holder_id is not None and task_id in result.new_task_ids:
         claims.clear_claim(task_id)

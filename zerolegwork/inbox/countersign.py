@@ -8,9 +8,8 @@ open invitations of the old step are withdrawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from ..audit import services as audit
 from ..db import utcnow
@@ -93,30 +92,6 @@ def sign(user: User, countersign_id: int, decision: str, opinion: str) -> Counte
     db.session.refresh(row)
     audit.record("task.countersign", "human_task", row.human_task_id, user.id, decision=decision)
     return row
-
-
-_OPEN_AT_STEP = None
-
-
-def _open_at_step_statement() -> Any:
-    """Built once: the task's countersigns with the task's current step (a Core statement, no ORM overhead)."""
-    global _OPEN_AT_STEP
-    if _OPEN_AT_STEP is None:
-        cs, ht = Countersign.__table__, HumanTask.__table__
-        _OPEN_AT_STEP = (
-            select(cs.c.state, cs.c.chain_pos, ht.c.chain_pos)
-            .join(ht, ht.c.id == cs.c.human_task_id)
-            .where(cs.c.human_task_id == bindparam("b_task"))
-        )
-    return _OPEN_AT_STEP
-
-
-def check_complete(task_id: int) -> bool:
-    """Refuse completing a step whose countersigns are still open; tell whether the task has any at all."""
-    rows = db.session.connection().execute(_open_at_step_statement(), {"b_task": task_id}).all()
-    if any(state == "open" and pos == current for state, pos, current in rows):
-        raise CountersignError("pending")
-    return bool(rows)
 
 
 def withdraw_stale(task_id: int) -> int:
