@@ -56,6 +56,12 @@ class Settings:
     script_time_limit: float = 2.0
     # Largest range() a diagram script may build.
     script_max_range: int = 100_000
+    # Memory (MB) one script worker process may allocate on top of its own interpreter; past it the
+    # script fails with a memory error and the instance becomes an incident.
+    script_memory_mb: int = 256
+    # Script worker processes kept ready per platform process (web worker, rq worker); bursts start
+    # more, up to four times this many, for the time they are needed.
+    script_workers: int = 2
     # A job relayed to rq but not finished after this many seconds is relayed again.
     job_stale_seconds: int = 600
     # How often the worker's relay and timer sweep run, in seconds.
@@ -107,6 +113,8 @@ class Settings:
             forms_dir=_env("ZLW_FORMS_DIR", d.forms_dir),
             script_time_limit=_float("ZLW_SCRIPT_TIME_LIMIT", d.script_time_limit),
             script_max_range=_int("ZLW_SCRIPT_MAX_RANGE", d.script_max_range),
+            script_memory_mb=_int("ZLW_SCRIPT_MEMORY_MB", d.script_memory_mb),
+            script_workers=_int("ZLW_SCRIPT_WORKERS", d.script_workers),
             job_stale_seconds=_int("ZLW_JOB_STALE_SECONDS", d.job_stale_seconds),
             sweep_interval=_float("ZLW_SWEEP_INTERVAL", d.sweep_interval),
             default_locale=_env("ZLW_DEFAULT_LOCALE", d.default_locale),

@@ -31,6 +31,7 @@ from .engine.errors import (
     TaskNotFoundError,
     TaskNotReadyError,
 )
+from .engine.scripting import caused_by_limit
 from .extensions import db
 from .files import errors as files
 from .inbox.errors import CountersignError, TaskClaimedError
@@ -59,6 +60,12 @@ def engine_message(exc: Exception) -> tuple[int, str]:
         return 409, _("This task has already been handled (%(state)s). Refresh your inbox.", state=_state(exc.state))
     if isinstance(exc, ConcurrentUpdateError):
         return 409, _("Someone else changed this matter at the same moment. Nothing was saved; please try again.")
+    if isinstance(exc, InstanceIncidentError) and caused_by_limit(exc):
+        return 409, _(
+            "A rule of this approval process ran past its time or memory limit and was stopped; the matter "
+            "was marked as an incident (no. %(id)s) and nothing was half-saved. An administrator has been told.",
+            id=exc.instance_id,
+        )
     if isinstance(exc, InstanceIncidentError):
         return 409, _(
             "A rule of this approval process failed; the matter was marked as an incident (no. %(id)s) "

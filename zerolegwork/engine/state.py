@@ -97,10 +97,10 @@ def next_timer(workflow: BpmnWorkflow) -> datetime | None:
 def script_engine() -> Any:
     """The restricted script engine for the app's limits (one per setting, shared by every instance)."""
     cfg = current_app.config["ZLW"]
-    return _cached_engine(cfg.script_time_limit, cfg.script_max_range)
+    return _cached_engine(cfg.script_time_limit, cfg.script_max_range, cfg.script_memory_mb, cfg.script_workers)
 
 
 @lru_cache(maxsize=8)
-def _cached_engine(time_limit: float, max_range: int) -> Any:
+def _cached_engine(time_limit: float, max_range: int, memory_mb: int, workers: int) -> Any:
     # The restricted environment keeps no per-run state, so one engine serves every instance.
-    return make_script_engine(time_limit, max_range)
+    return make_script_engine(time_limit, max_range, memory_mb, workers)
