@@ -67,7 +67,7 @@ class Variant:
         self.run.label = f"{bench.run.label} — {name}"
 
     def step(self) -> Any:
-        state._engine = lambda: self.engine  # type: ignore[assignment]  # load_state attaches it
+        state.script_engine = lambda: self.engine  # type: ignore[assignment]  # load_state attaches it
         return self.bench.step()
 
 
@@ -135,11 +135,11 @@ def main(argv: list[str] | None = None) -> int:
             variants.append(Variant(EngineBench(app), cls(time_limit=2.0), name))
         for cls, name in envs:
             variants.append(Variant(ServiceBench(app, counter, "SQLite"), cls(time_limit=2.0), name))
-        original = state._engine
+        original = state.script_engine
         try:
             interleave(variants, n, warmup)
         finally:
-            state._engine = original  # type: ignore[assignment]
+            state.script_engine = original  # type: ignore[assignment]
             close_app(app)
     print(f"completions: {n} measured per row after {warmup} warm-up, interleaved; wall clock, ms")
     print(f"{'':<58} {'p50':>7} {'p90':>7} {'mean':>7} {'closing':>8}  in process / in worker per completion")

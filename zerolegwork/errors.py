@@ -28,6 +28,7 @@ from .engine.errors import (
     InstanceIncidentError,
     NotAllowedToActError,
     ProcessNotDeployedError,
+    ScriptCapacityError,
     TaskNotFoundError,
     TaskNotReadyError,
 )
@@ -78,6 +79,11 @@ def engine_message(exc: Exception) -> tuple[int, str]:
             "already_in_chain": _("That post is already among the next steps of this task."),
             "foreign_post": _("Choose a post of your own department."),
         }.get(exc.reason, _("Something went wrong."))
+    if isinstance(exc, ScriptCapacityError):
+        return 503, _(
+            "The approval rules cannot be run just now because the server is busy. "
+            "Nothing was saved; please try again in a moment."
+        )
     if isinstance(exc, ProcessNotDeployedError):
         return 503, _("This approval process is not deployed yet. Ask an administrator to run the deployment.")
     return 500, _("Something went wrong.")

@@ -313,3 +313,27 @@ def test_the_benchmark_runs_at_smoke_scale(capsys):
     assert script_limits.main(["--smoke"]) == 0
     out = capsys.readouterr().out
     assert "limits" in out and "in a worker" in out
+
+
+def test_a_completion_finding_no_free_worker_answers_busy_and_leaves_the_matter_as_it_was(app, people, monkeypatch):
+    from tests.helpers import ready_tasks, sign
+    from zerolegwork.engine.errors import ScriptCapacityError
+    from zerolegwork.inbox import services as inbox
+    from zerolegwork.projects import services as projects
+
+    users = people["users"]
+    project = people["projects"][0]
+    projects.submit_for_signoff(users["unit1"], project.id)
+    db.session.commit()
+    for dept in ("finance", "ndrc", "environment"):
+        sign(people, project.id, dept)
+    (last,) = ready_tasks(project.id, "housing")
+    monkeypatch.setattr(sandbox, "BOOT", "raise SystemExit(3)")
+    app.config["ZLW"].script_memory_mb = 93  # a pool of its own, whose workers cannot start
+    # the closing sign-off runs the tally script, which needs a worker
+    with pytest.raises(ScriptCapacityError):
+        inbox.complete(users["housing1"], last.id, {"decision": "approve", "opinion": "同意"})
+    db.session.rollback()
+    instance = db.session.get(ProcessInstance, last.instance_id)
+    assert instance.status == "running"  # not an incident: the code never ran
+    assert db.session.get(HumanTask, last.id).state == "ready"

@@ -47,3 +47,7 @@ class ChainError(EngineError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ScriptCapacityError(EngineError):
+    """No script worker could run the diagram's code now (all busy or none could start): try again later."""

@@ -18,9 +18,10 @@ from ..audit import services as audit
 from . import store
 from .catalog import BuiltSpec, form_key_of
 from .clock import set_due_dates
-from .errors import InstanceIncidentError, TaskNotReadyError
+from .errors import InstanceIncidentError, ScriptCapacityError, TaskNotReadyError
 from .models import HumanTaskState, InstanceState
 from .routing import DEFAULT_MODE, chains_for, org_for_task
+from .sandbox import SandboxUnavailableError
 from .state import SERIALIZER, dump_state, load_state, next_timer
 from .store import InstanceRow
 
@@ -65,7 +66,19 @@ def run_engine(workflow: BpmnWorkflow, instance_id: int | None, before: Any = No
         workflow.refresh_timers()
         workflow.do_engine_steps()
     except Exception as exc:  # diagram code failed: scripts, conditions, timers, DMN
+        if _unavailable(exc):  # the code never ran: the matter is fine, the machine is busy
+            raise ScriptCapacityError(str(exc)) from exc
         raise InstanceIncidentError(instance_id or 0, incident_reason(exc)) from exc
+
+
+def _unavailable(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, SandboxUnavailableError):
+            return True
+        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def incident_reason(exc: BaseException) -> str:
