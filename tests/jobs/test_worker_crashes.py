@@ -162,11 +162,22 @@ def test_redis_down_keeps_jobs_in_outbox_and_they_run_when_back(pg_app, people, 
     own_redis.kill()
     resp = client.post("/login", data={"username": "unit1", "password": DEMO_PASSWORD})
     assert resp.status_code == 302
-    started = time.monotonic()
-    resp = client.post(f"/projects/{project.id}/submit")
-    elapsed = time.monotonic() - started
+    import redis.connection
+
+    attempts: list[float | None] = []
+    connect = redis.connection.AbstractConnection.connect
+
+    def counted_connect(self):  # type: ignore[no-untyped-def]
+        attempts.append(self.socket_connect_timeout)
+        return connect(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redis.connection.AbstractConnection, "connect", counted_connect)
+        resp = client.post(f"/projects/{project.id}/submit")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
-    assert elapsed < 5, f"submitting took {elapsed:.1f}s with Redis down"
+    # the request does not hang on the dead server: a few short connection attempts, then it gives up
+    assert 1 <= len(attempts) <= 4, attempts
+    assert all(t is not None and t <= 1 for t in attempts), attempts
 
     db.session.rollback()
     assert db.session.get(Project, project.id, populate_existing=True).state == ProjectState.IN_APPROVAL

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import func, select
 
@@ -40,12 +38,26 @@ class TestRefusedWithoutADatabase:
         errors = services.validate("contract", answers("contract", signed_on=value))
         assert set(errors) == {"signed_on"}
 
-    def test_ten_thousand_indicator_rows_are_refused_at_once(self):
-        rows = [{"name": "指标", "weight": "0.01", "target": "t"}] * 10_000
-        started = time.perf_counter()
+    def test_ten_thousand_indicator_rows_are_refused_without_reading_one(self):
+        class Counted(dict):
+            read = 0
+
+            def __getitem__(self, key):  # type: ignore[no-untyped-def]
+                Counted.read += 1
+                return super().__getitem__(key)
+
+            def get(self, key, default=None):  # type: ignore[no-untyped-def]
+                Counted.read += 1
+                return super().get(key, default)
+
+            def items(self):  # type: ignore[no-untyped-def]
+                Counted.read += 1
+                return super().items()
+
+        rows = [Counted(name="指标", weight="0.01", target="t") for _ in range(10_000)]
         errors = services.validate("performance_goals", answers("performance_goals", indicators=rows))
         assert errors == {"indicators": "最多 100 行。"}
-        assert time.perf_counter() - started < 0.5
+        assert Counted.read == 0  # the length is checked before any row is looked at
 
     @pytest.mark.parametrize("rows", ["a table", [1, 2], [["通车里程", "100", "t"]], {"name": "x"}])
     def test_rows_that_are_not_a_list_of_mappings_are_refused(self, rows):

@@ -230,10 +230,12 @@ def _bounds(number: Decimal, low: Decimal, high: Decimal) -> None:
 
 def _rows(f: Field, raw: Any, name: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Rows of a table answer; cell errors are keyed `<field>.<row>.<column>` (rows counted from 0)."""
-    if not isinstance(raw, list | tuple) or not all(isinstance(r, Mapping) for r in raw):
+    if not isinstance(raw, list | tuple):
         raise ValueError(_("Enter the rows of the table."))
-    if len(raw) > MAX_ROWS:
+    if len(raw) > MAX_ROWS:  # before looking at any row: a huge table costs nothing
         raise ValueError(_("At most %(n)d rows.", n=MAX_ROWS))
+    if not all(isinstance(r, Mapping) for r in raw):
+        raise ValueError(_("Enter the rows of the table."))
     rows: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
     for i, row in enumerate(raw):
