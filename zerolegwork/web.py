@@ -9,7 +9,7 @@ from flask import Flask, abort, redirect, request, send_from_directory, session,
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
-from . import jobs, permissions
+from . import headers, jobs, permissions
 from .db import utcnow
 from .extensions import db, login_manager
 from .http import back_from_referrer
@@ -105,6 +105,7 @@ def init_app(app: Flask) -> None:
         return None
 
     permissions.init_app(app)
+    headers.init_app(app)
 
     @app.after_request
     def run_committed_jobs(response):  # type: ignore[no-untyped-def]

@@ -214,6 +214,41 @@ def test_active_content_inside_allowed_formats_is_refused(app, people):
             services.upload(unit1, project_id, "misc", name, io.BytesIO(content))
 
 
+def test_markup_far_past_the_first_4_kib_is_refused(app, client, login, people):
+    """The whole file is read for markup, not its head: a page hidden after 4 KiB of a real PDF is refused."""
+    login("unit1")
+    hidden = samples.PDF + b"%" + b"x" * 8192 + b"\n<html><script>alert(document.cookie)</script>\n"
+    assert hidden.index(b"<html") > 4096
+    resp = post(client, people["projects"][0].id, hidden, "报告.pdf")
+    assert resp.status_code == 415 and "网页、脚本或宏" in text(resp)
+    assert stored_files(app) == []
+
+
+@pytest.mark.parametrize("marker", [b"javascript:", b"<script>", b"<SVG "])
+def test_a_marker_split_across_two_read_chunks_is_found(marker):
+    from zerolegwork.files.errors import ActiveContentError
+
+    start = validation.CHUNK - 4  # the marker begins 4 bytes before the second chunk
+    content = samples.PDF + b"%" + b"x" * (start - len(samples.PDF) - 1) + marker + b"x" * 100
+    assert content.index(marker) < validation.CHUNK < content.index(marker) + len(marker)
+    with pytest.raises(ActiveContentError):
+        validation.check_content("pdf", io.BytesIO(content))
+
+
+def test_a_large_clean_file_is_accepted_and_tag_like_words_are_not_markup():
+    content = samples.PDF + (b"% <svgfont> <bodywork> <htmlx> javascript\n" + b"\x00" * 4000) * 1000
+    assert len(content) > 2 * validation.CHUNK
+    validation.check_content("pdf", io.BytesIO(content))
+
+
+def test_utf16_markup_past_the_head_is_refused():
+    from zerolegwork.files.errors import ActiveContentError
+
+    content = ("\ufeff" + "说明" * 3000 + "<iframe src=x>").encode("utf-16-le")
+    with pytest.raises(ActiveContentError):
+        validation.check_content("pdf", io.BytesIO(content))
+
+
 def test_an_image_bomb_is_refused(app, people):
     with pytest.raises(DecompressionBombError):
         services.upload(

@@ -183,7 +183,7 @@ def test_the_owner_edits_and_deletes_with_a_confirmation(client, login, world):
     saved = db.session.scalars(select(ReportDefinition)).one()
     page = client.get(f"/reports/compose/definitions/{saved.id}").get_data(as_text=True)
     assert f'name="definition_id" value="{saved.id}"' in page
-    assert "confirm(" in page
+    assert "data-confirm=" in page
     response = client.post(
         "/reports/compose/definitions",
         data={"dim": ["level"], "m": ["project_count"], "name": "我的报表（改）", "definition_id": str(saved.id)},

@@ -256,5 +256,6 @@ def test_a_waiting_batch_page_shows_its_state_and_polls_for_progress(app, people
     login("unit1")
     page = client.get(f"/reports/projects/batches/{batch.id}").get_data(as_text=True)
     assert "排队中" in page and "0 / 3" in page.replace("</span>", "")
-    assert f"/reports/projects/batches/{batch.id}.json" in page and "setTimeout(poll, 2000)" in page
+    assert f"/reports/projects/batches/{batch.id}.json" in page and "/static/batch.js" in page
+    assert 'id="batch-waiting" >' in page  # shown, not hidden: static/batch.js polls while it is
     assert 'id="batch-download" href="#"' in page and "hidden" in page

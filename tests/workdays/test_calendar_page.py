@@ -24,7 +24,7 @@ def test_the_administrator_sees_the_year_month_by_month(web_client, sign_in, sta
     assert page.count('data-testid="calendar-day"') == 2
     assert 'data-day="2031-09-18"' in page and "中秋节" in page and "星期四" in page
     assert 'class="table table-sm table-stack mb-0"' in page and 'data-label="日期"' in page
-    assert 'onsubmit="return confirm(' in page  # clearing asks first
+    assert 'data-confirm="确定清除 2031-09-18 吗？' in page  # clearing asks first (static/app.js)
 
 
 def test_a_year_out_of_range_reads_as_this_year(web_client, sign_in):

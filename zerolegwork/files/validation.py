@@ -7,6 +7,7 @@ import unicodedata
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import BinaryIO
 
 from .errors import (
@@ -56,7 +57,9 @@ _OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 _PIL_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}
 # what makes a browser (or a careless viewer) treat bytes as a page or a program
 _ACTIVE_START = (b"<", b"#!", b"\x7fELF", b"MZ")
-_ACTIVE_ANYWHERE = (b"<script", b"<html", b"<body", b"<iframe", b"<svg", b"<?php", b"<object", b"javascript:")
+# looked for anywhere in the (lower-cased) file; a tag counts only when its name ends as in HTML, which
+# keeps chance matches in megabytes of compressed image or PDF data rare
+_ACTIVE_ANYWHERE = re.compile(rb"<(?:script|html|body|iframe|svg|object)[\s/>]|<\?php\s|javascript:")
 _PDF_ACTIVE = re.compile(rb"/(?:JavaScript|Launch|EmbeddedFile)(?![A-Za-z0-9])")
 _OLE_MACROS = "_VBA_PROJECT".encode("utf-16-le")
 _NAME_FORBIDDEN = re.compile(r'[<>:"|?*]')
@@ -104,7 +107,7 @@ def check_content(extension: str, data: BinaryIO) -> None:
     """Refuse content that is not what its (allowed) extension says, or that is active or a bomb."""
     data.seek(0)
     head = data.read(4096)
-    _refuse_active(head)
+    _refuse_active(head, data)
     if extension == "webp":
         if not (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
             raise FileTypeError(extension)
@@ -121,12 +124,19 @@ def check_content(extension: str, data: BinaryIO) -> None:
     data.seek(0)
 
 
-def _refuse_active(head: bytes) -> None:
+def _refuse_active(head: bytes, data: BinaryIO) -> None:
+    """Refuse a file that starts as a page or a program, or holds markup or a script URL anywhere."""
     text = head.removeprefix(b"\xef\xbb\xbf")
-    if text[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    utf16 = text[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if utf16:
         text = text[2:].replace(b"\x00", b"")
-    text = text.lstrip().lower()
-    if text.startswith(_ACTIVE_START) or any(marker in text[:1024] for marker in _ACTIVE_ANYWHERE):
+    if text.lstrip().lower().startswith(_ACTIVE_START):
+        raise ActiveContentError()
+
+    def fold(chunk: bytes) -> bytes:
+        return (chunk.replace(b"\x00", b"") if utf16 else chunk).lower()
+
+    if _scan(data, _ACTIVE_ANYWHERE, transform=fold):
         raise ActiveContentError()
 
 
@@ -152,12 +162,20 @@ def _check_image(extension: str, data: BinaryIO) -> None:
         raise DamagedFileError() from None
 
 
-def _scan(data: BinaryIO, pattern: re.Pattern[bytes], overlap: int = 32) -> bool:
-    """Search a pattern in a file chunk by chunk (a match across chunk borders included)."""
+def _scan(
+    data: BinaryIO,
+    pattern: re.Pattern[bytes],
+    overlap: int = 32,
+    transform: Callable[[bytes], bytes] | None = None,
+) -> bool:
+    """Search a pattern in a file chunk by chunk (a match across chunk borders included).
+
+    Memory stays at one chunk plus `overlap` bytes, which must exceed the longest match.
+    """
     data.seek(0)
     tail = b""
     while chunk := data.read(CHUNK):
-        window = tail + chunk
+        window = tail + (transform(chunk) if transform else chunk)
         if pattern.search(window):
             return True
         tail = window[-overlap:]

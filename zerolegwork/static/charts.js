@@ -1,0 +1,47 @@
+// Progress charts (reports/_charts.html) with ECharts: data-url answers the periods, series and photos;
+// the panel's words come from the JSON block <script type="application/json" id="<panel id>-words">.
+(function () {
+  "use strict";
+  function line(name, data, dashed) {
+    return {name: name, type: "line", data: data, connectNulls: true, symbolSize: 6,
+            lineStyle: dashed ? {type: "dashed"} : undefined};
+  }
+  function draw(el, periods, series, yName, max) {
+    var chart = echarts.init(el);
+    chart.setOption({
+      tooltip: {trigger: "axis"}, legend: {top: 0}, grid: {left: 56, right: 16, top: 32, bottom: 28},
+      xAxis: {type: "category", data: periods}, yAxis: {type: "value", name: yName, max: max},
+      series: series
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+  function photos(el, items, words) {
+    if (!items.length) { el.textContent = words.noPhotos; return; }
+    items.forEach(function (p) {
+      var fig = document.createElement("figure"), a = document.createElement("a"), img = document.createElement("img");
+      var cap = document.createElement("figcaption");
+      a.href = p.url; a.target = "_blank"; a.rel = "noopener";
+      img.src = p.url; img.alt = p.filename; img.loading = "lazy";
+      cap.className = "small text-muted text-truncate"; cap.textContent = p.date + (p.project ? " " + p.project : "");
+      a.appendChild(img); fig.appendChild(a); fig.appendChild(cap); el.appendChild(fig);
+    });
+  }
+  document.querySelectorAll(".zlw-progress[data-url]:not([data-started])").forEach(function (box) {
+    box.setAttribute("data-started", "");
+    var words = JSON.parse(document.getElementById(box.id + "-words").textContent);
+    fetch(box.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (d) {
+        photos(box.querySelector('[data-chart="photos"]'), d.photos, words);
+        if (!d.periods.length) { box.querySelector(".zlw-status").textContent = words.empty; }
+        draw(box.querySelector('[data-chart="investment"]'), d.periods,
+             [line(words.actual, d.investment_completed), line(words.plan, d.plan, true)], words.unit);
+        draw(box.querySelector('[data-chart="funds"]'), d.periods,
+             [line(words.funds, d.funds_disbursed), line(words.plan, d.plan, true)], words.unit);
+        draw(box.querySelector('[data-chart="percent"]'), d.periods,
+             [line(words.time, d.time_progress, true), line(words.work, d.work_quantity_progress)], "%", 100);
+        box.dataset.ready = String(d.periods.length);
+      })
+      .catch(function () { box.querySelector(".zlw-status").textContent = words.failed; box.dataset.ready = "error"; });
+  });
+})();
