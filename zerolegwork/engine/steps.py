@@ -21,7 +21,7 @@ from .clock import set_due_dates
 from .errors import InstanceIncidentError, TaskNotReadyError
 from .models import HumanTaskState, InstanceState
 from .routing import DEFAULT_MODE, chains_for, org_for_task
-from .state import SERIALIZER, dump_state, load_state, next_timer
+from .state import SERIALIZER, dump_live, load_state, next_timer
 from .store import InstanceRow
 
 
@@ -123,7 +123,9 @@ def save(
     """Write state, status, timer and the HumanTask changes; return the new human tasks' ids."""
     ready_after = ready_manual(workflow)
     status = InstanceState.COMPLETED if workflow.is_completed() else InstanceState.RUNNING
-    store.save_instance(instance, dump_state(workflow), SERIALIZER.VERSION, status, next_timer(workflow))
+    state, archived = dump_live(workflow)
+    store.save_instance(instance, state, SERIALIZER.VERSION, status, next_timer(workflow))
+    store.archive(instance.id, [(a.task_guid, a.process_id, a.state) for a in archived])
     gone = set(ready_before) - set(ready_after) - {done_guid}
     if gone:
         store.cancel_tasks(instance.id, gone)

@@ -13,7 +13,7 @@ from ..extensions import db
 from . import store
 from .errors import TaskNotFoundError, TaskNotReadyError
 from .models import HumanTask, InstanceState, ProcessDefinition, ProcessInstance
-from .state import SERIALIZER, dump_state, next_timer, restore
+from .state import SERIALIZER, dump_live, next_timer, restore
 
 # the state of a flow node as pages name it
 DONE, ACTIVE, PENDING = "done", "active", "pending"
@@ -98,6 +98,8 @@ def update_data(instance_id: int, values: Mapping[str, Any], actor_id: int | Non
         task.data.update(values)
         touched += 1
     workflow.data.update(values)
-    store.save_instance(instance, dump_state(workflow), SERIALIZER.VERSION, instance.status, next_timer(workflow))
+    state, archived = dump_live(workflow)
+    store.save_instance(instance, state, SERIALIZER.VERSION, instance.status, next_timer(workflow))
+    store.archive(instance.id, [(a.task_guid, a.process_id, a.state) for a in archived])
     audit.record("instance.data", "process_instance", instance.id, actor_id, keys=sorted(values))
     return touched
