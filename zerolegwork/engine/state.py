@@ -163,6 +163,15 @@ def _prune(wf: Any) -> int:
     return dropped
 
 
+def find_task(workflow: BpmnWorkflow, task_guid: str) -> Any:
+    """The task with this id in the live state (any live sub-workflow), or None: archived or pruned tasks are not."""
+    guid = UUID(task_guid)
+    for wf in (workflow, *workflow.subprocesses.values()):
+        if guid in wf.tasks:
+            return wf.tasks[guid]
+    return None
+
+
 def load_state(state: str, built: BuiltSpec) -> BpmnWorkflow:
     """Restore a workflow from its stored state and its spec, with the restricted engine attached."""
     dct = json.loads(state)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -21,7 +20,7 @@ from .clock import set_due_dates
 from .errors import InstanceIncidentError, TaskNotReadyError
 from .models import HumanTaskState, InstanceState
 from .routing import DEFAULT_MODE, chains_for, org_for_task
-from .state import SERIALIZER, dump_live, load_state, next_timer
+from .state import SERIALIZER, dump_live, find_task, load_state, next_timer
 from .store import InstanceRow
 
 
@@ -151,7 +150,7 @@ def complete_engine_task(
 ) -> StepResult:
     """Run the engine task with the answers, engine steps, save, mark the task done, audit."""
     workflow = load_state(instance.state, built)
-    task = workflow.get_task_from_id(UUID(ht.task_guid))
+    task = find_task(workflow, ht.task_guid)
     if task is None or task.state != TaskState.READY:
         raise TaskNotReadyError(HumanTaskState.COMPLETED)  # completed by a request that held the lock first
     previous = current_data(workflow)
