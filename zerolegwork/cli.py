@@ -1,4 +1,4 @@
-"""`flask zlw …` commands: check and deploy diagrams, seed demo data, serve, sweep, relay, work."""
+"""`flask zlw …` commands: check and deploy diagrams, seed demo data, serve, sweep, relay, work, engine compact."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ def _add_domain_commands() -> None:
     from .api.cli import api_group
 
     zlw.add_command(api_group)
+    from .engine.cli import engine_group
+
+    zlw.add_command(engine_group)
 
 
 _add_domain_commands()

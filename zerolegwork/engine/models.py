@@ -65,6 +65,23 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined]
     __mapper_args__ = {"version_id_col": version}
 
 
+class InstanceArchive(db.Model):  # type: ignore[name-defined]
+    """A called process that finished, moved out of its instance's live state (written once, read by pages).
+
+    `task_guid` is the calling task's id in the instance; `state` the sub-workflow as the serializer
+    writes it (tasks with their data deltas), so a page can still show where that process went.
+    """
+
+    __table_args__ = (UniqueConstraint("instance_id", "task_guid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    process_id: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(Text)
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class HumanTask(db.Model):  # type: ignore[name-defined]
     """A user task that is (or was) waiting for a person; the inbox reads only this table."""
 

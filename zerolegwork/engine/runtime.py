@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from .errors import (
 from .forms import validate_answers
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
 from .routing import Actor, today_local
-from .state import SERIALIZER, dump_state, load_state, restore, script_engine, spec_for
+from .state import SERIALIZER, dump_state, find_task, load_state, restore, script_engine, spec_for
 from .steps import StepResult, complete_engine_task, current_data, mark_incident, run_engine, save
 from .store import InstanceRow
 
@@ -182,7 +181,7 @@ def task_context(ht: HumanTask) -> dict[str, Any]:
     """Return the data a person sees on a task page (the task's own data)."""
     instance = ht.instance
     workflow = restore(instance)
-    task = workflow.get_task_from_id(UUID(ht.task_guid))
+    task = find_task(workflow, ht.task_guid)
     return dict(task.data) if task is not None else {}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -52,6 +53,123 @@ SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 def dump_state(workflow: BpmnWorkflow) -> str:
     """Serialize an instance's state (no spec) to JSON."""
     return str(SERIALIZER.serialize_json(workflow))
+
+
+@dataclass(frozen=True)
+class Archived:
+    """A finished called process taken out of the live state: its calling task's id, process id, state JSON."""
+
+    task_guid: str
+    process_id: str
+    state: str
+
+
+# a task in one of these states never runs again
+_DONE = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+def dump_live(workflow: BpmnWorkflow) -> tuple[str, list[Archived]]:
+    """Serialize the live part of an instance's state; return it with the called processes that finished.
+
+    Live state stays bounded however long the instance runs:
+    - earlier visits of a loop (a returned round, last month's progress report) are dropped from the
+      task tree (`prune_loops`): the tasks still to run keep their full data, the people's answers
+      are in human_task and the audit, and the newest visit of every flow node stays;
+    - a called process (call activity) that finished leaves the live state: its serialized
+      sub-workflow is returned as an Archived to be written once (instance_archive), and the next
+      load does not read it.
+    The in-memory workflow keeps its finished sub-workflows, so the rest of this request sees them.
+    """
+    prune_loops(workflow)
+    finished = finished_subprocesses(workflow)
+    registry = SERIALIZER.registry
+    encoder = SERIALIZER._encoder_cls  # the registry-aware JSON encoder serialize_json uses
+    registry._encoder_mode = True
+    try:
+        dct = SERIALIZER.to_dict(workflow)
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+        archived = []
+        for guid in finished:
+            sub = dct["subprocesses"].pop(guid)
+            archived.append(Archived(guid, str(sub.get("spec", "")), json.dumps(sub, cls=encoder)))
+        return json.dumps(dct, cls=encoder), archived
+    finally:
+        registry._encoder_mode = False
+
+
+def finished_subprocesses(workflow: BpmnWorkflow) -> list[str]:
+    """The ids of the calling tasks whose called process finished and will not run again."""
+    out = []
+    for guid, sub in workflow.subprocesses.items():
+        caller = workflow.get_task_from_id(guid)
+        if sub.completed and caller is not None and caller.has_state(_DONE):
+            out.append(str(guid))
+    return out
+
+
+def prune_loops(workflow: BpmnWorkflow) -> int:
+    """Drop finished earlier visits of loops from every live task tree; return how many tasks went.
+
+    A task goes when it is completed, is not its workflow's last task, its flow node is visited
+    again further down its own line (so it is an earlier visit), and every other child of it is a
+    finished leaf (the departments of an earlier round's multi-instance, a cancelled boundary timer).
+    Its continuing child takes its place under its parent; tasks hold their full data in memory, so
+    no data a later step reads is lost (the stored delta is recomputed against the new parent).
+    Parallel joins inside a loop look at the immediate parents of join tasks and at descent between
+    tasks, both unchanged for the tasks that stay.
+    """
+    dropped = 0
+    for wf in (workflow, *[sp for sp in workflow.subprocesses.values() if not sp.completed]):
+        dropped += _prune(wf)
+    return dropped
+
+
+def _prune(wf: Any) -> int:
+    tasks = wf.tasks
+    # the flow nodes visited below each task (its descendants' specs), bottom-up
+    order: list[Any] = []
+    stack = [wf.task_tree]
+    while stack:
+        t = stack.pop()
+        order.append(t)
+        stack.extend(t.children)
+    below: dict[UUID, set[str]] = {}
+    for t in reversed(order):
+        seen: set[str] = set()
+        for c in t.children:
+            seen.add(c.task_spec.name)
+            seen |= below[c.id]
+        below[t.id] = seen
+    last = wf.last_task.id if wf.last_task is not None else None
+    dropped = 0
+    for t in order:
+        parent = t.parent
+        if parent is None or t.id == last or t.state != TaskState.COMPLETED or t.id not in tasks:
+            continue
+        children = t.children
+        going_on = [c for c in children if c._children or not c.has_state(_DONE)]
+        if len(going_on) != 1:
+            continue
+        (child,) = going_on
+        if t.task_spec.name not in below[child.id] | {child.task_spec.name}:
+            continue
+        for c in children:
+            if c is not child:
+                del tasks[c.id]
+        parent._children = [child.id if cid == t.id else cid for cid in parent._children]
+        child._parent = parent.id
+        del tasks[t.id]
+        dropped += len(children)
+    return dropped
+
+
+def find_task(workflow: BpmnWorkflow, task_guid: str) -> Any:
+    """The task with this id in the live state (any live sub-workflow), or None: archived or pruned tasks are not."""
+    guid = UUID(task_guid)
+    for wf in (workflow, *workflow.subprocesses.values()):
+        if guid in wf.tasks:
+            return wf.tasks[guid]
+    return None
 
 
 def load_state(state: str, built: BuiltSpec) -> BpmnWorkflow:

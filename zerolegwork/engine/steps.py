@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -22,7 +21,7 @@ from .errors import InstanceIncidentError, ScriptCapacityError, TaskNotReadyErro
 from .models import HumanTaskState, InstanceState
 from .routing import DEFAULT_MODE, chains_for, org_for_task
 from .sandbox import SandboxUnavailableError
-from .state import SERIALIZER, dump_state, load_state, next_timer
+from .state import SERIALIZER, dump_live, find_task, load_state, next_timer
 from .store import InstanceRow
 
 
@@ -136,7 +135,9 @@ def save(
     """Write state, status, timer and the HumanTask changes; return the new human tasks' ids."""
     ready_after = ready_manual(workflow)
     status = InstanceState.COMPLETED if workflow.is_completed() else InstanceState.RUNNING
-    store.save_instance(instance, dump_state(workflow), SERIALIZER.VERSION, status, next_timer(workflow))
+    state, archived = dump_live(workflow)
+    store.save_instance(instance, state, SERIALIZER.VERSION, status, next_timer(workflow))
+    store.archive(instance.id, [(a.task_guid, a.process_id, a.state) for a in archived])
     gone = set(ready_before) - set(ready_after) - {done_guid}
     if gone:
         store.cancel_tasks(instance.id, gone)
@@ -162,7 +163,7 @@ def complete_engine_task(
 ) -> StepResult:
     """Run the engine task with the answers, engine steps, save, mark the task done, audit."""
     workflow = load_state(instance.state, built)
-    task = workflow.get_task_from_id(UUID(ht.task_guid))
+    task = find_task(workflow, ht.task_guid)
     if task is None or task.state != TaskState.READY:
         raise TaskNotReadyError(HumanTaskState.COMPLETED)  # completed by a request that held the lock first
     previous = current_data(workflow)

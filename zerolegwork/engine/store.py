@@ -17,10 +17,11 @@ from ..db import utcnow
 from ..extensions import db
 from ..orgs.models import PostMember, Substitution
 from .errors import ConcurrentUpdateError
-from .models import HumanTask, HumanTaskState, InstanceState, ProcessInstance, TaskStep
+from .models import HumanTask, HumanTaskState, InstanceArchive, InstanceState, ProcessInstance, TaskStep
 
 PI = ProcessInstance.__table__
 HT = HumanTask.__table__
+IA = InstanceArchive.__table__
 
 
 @dataclass
@@ -234,6 +235,30 @@ def save_instance(row: InstanceRow, state: str, serializer: str, status: str, ne
         {"b_state": state, "b_serializer": serializer, "b_status": status, "b_timer": next_timer_at},
     )
     row.status = status
+
+
+_ARCHIVE = insert(IA)
+_ARCHIVED = (
+    select(IA.c.task_guid, IA.c.process_id, IA.c.state).where(IA.c.instance_id == bindparam("b_id")).order_by(IA.c.id)
+)
+
+
+def archive(instance_id: int, parts: list[tuple[str, str, str]]) -> None:
+    """Keep called processes that left the live state: (calling task guid, process id, state JSON)."""
+    if parts:
+        now = utcnow()
+        _conn().execute(
+            _ARCHIVE,
+            [
+                {"instance_id": instance_id, "task_guid": g, "process_id": p, "state": s, "archived_at": now}
+                for g, p, s in parts
+            ],
+        )
+
+
+def archived(instance_id: int) -> list[tuple[str, str, str]]:
+    """An instance's archived called processes: (calling task guid, process id, state JSON), oldest first."""
+    return [(g, p, s) for g, p, s in _conn().execute(_ARCHIVED, {"b_id": instance_id})]
 
 
 def mark_incident(row: InstanceRow, reason: str) -> None:
