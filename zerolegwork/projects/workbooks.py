@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..audit import services as audit
+from ..exports import write_only_row
 from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgState, Region, User
 from .classification import CATEGORIES, LEVELS, VOCABULARIES
@@ -105,9 +106,12 @@ def export_projects(user: User, query: Any) -> bytes:
             amounts.append(cell)
         years = "" if start is None else (str(start) if end in (None, start) else f"{start}-{end}")
         sheet.append(
-            [code, name, unit_name, levels.get(level, level), region, category, dept or "", *amounts, years]
-            + [v or "" for v in vocab]
-            + [states.get(state, state)]
+            write_only_row(
+                sheet,
+                [code, name, unit_name, levels.get(level, level), region, category, dept or "", *amounts, years]
+                + [v or "" for v in vocab]
+                + [states.get(state, state)],
+            )
         )
     out = io.BytesIO()
     book.save(out)

@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 from .. import jobs
 from ..audit import services as audit
 from ..db import utcnow
+from ..exports import csv_row
 from ..extensions import db
 from ..files.storage import storage
 from ..i18n import SHANGHAI
@@ -279,12 +280,5 @@ def _index_csv(items: list[ReportBatchItem]) -> bytes:
     writer.writerow(["项目代码", "项目名称", "文件名", "sha256", "大小（字节）", "结果"])
     for item in items:
         result = "成功" if item.error is None else f"失败：{item.error}"
-        writer.writerow(
-            [_cell(item.code), _cell(item.name), _cell(item.file_name), item.sha256 or "", item.size or "", result]
-        )
+        writer.writerow(csv_row([item.code, item.name, item.file_name, item.sha256 or "", item.size or "", result]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet would take for a formula (=, +, -, @) is kept as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

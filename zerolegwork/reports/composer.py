@@ -67,6 +67,7 @@ from sqlalchemy import (
 
 from ..audit import services as audit
 from ..db import utcnow
+from ..exports import csv_row, guard_sheet
 from ..extensions import db
 from ..i18n import SHANGHAI
 from ..orgs.models import Organisation, Region, User
@@ -949,11 +950,6 @@ def _meta(table: ReportTable) -> list[tuple[str, str]]:
     ]
 
 
-def _text_cell(value: str) -> str:
-    """Keep a label from being read as a formula by a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _display(value: Any) -> Any:
     return "" if value is None else value
 
@@ -963,11 +959,11 @@ def to_csv(table: ReportTable) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for key, value in _meta(table):
-        writer.writerow(["#" + key, value])
+        writer.writerow(csv_row(["#" + key, value]))
     writer.writerow([])
     writer.writerow(table.header())
     for row in table.rows:
-        writer.writerow([_text_cell(c) for c in table.cells(row)] + [_plain(_display(v)) for v in row.values])
+        writer.writerow(csv_row(table.cells(row)) + [_plain(_display(v)) for v in row.values])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -991,7 +987,7 @@ def to_xlsx(table: ReportTable) -> bytes:
         cell.font = bold
     width = len(table.dimensions)
     for row in table.rows:
-        sheet.append([_text_cell(c) for c in table.cells(row)] + [_display(v) for v in row.values])
+        sheet.append(list(table.cells(row)) + [_display(v) for v in row.values])
         cells = sheet[sheet.max_row]
         for measure, cell in zip(table.measures, cells[width:], strict=True):
             if measure.kind == "money":
@@ -1002,6 +998,7 @@ def to_xlsx(table: ReportTable) -> bytes:
             for cell in cells:
                 cell.font = bold
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=width + 1)
+    guard_sheet(sheet)
     for i in range(1, width + len(table.measures) + 1):
         sheet.column_dimensions[sheet.cell(row=header_row, column=i).column_letter].width = 18
     info = book.create_sheet("定义")

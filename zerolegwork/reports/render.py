@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from ..exports import csv_row, guard_sheet
 from .fixed import Table
 
 MONEY_FORMAT = "#,##0.0000"
@@ -18,12 +19,12 @@ def to_csv(table: Table) -> bytes:
     """CSV with a BOM so that Excel opens the Chinese correctly; amounts plain, four places."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([table.title])
-    writer.writerow(table.title_line())
-    writer.writerow(table.columns)
+    writer.writerow(csv_row([table.title]))
+    writer.writerow(csv_row(table.title_line()))
+    writer.writerow(csv_row(table.columns))
     for row in table.rows:
-        writer.writerow(row.cells(separators=False))
-    writer.writerow([table.footer])
+        writer.writerow(csv_row(row.cells(separators=False)))
+    writer.writerow(csv_row([table.footer]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -83,6 +84,7 @@ def to_xlsx(table: Table) -> bytes:
     sheet.freeze_panes = "A4"
     book.properties.title = table.title
     book.properties.created = table.as_of.replace(tzinfo=None)
+    guard_sheet(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
