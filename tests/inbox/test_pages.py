@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import g
 from sqlalchemy import select
 
 from tests.inbox.conftest import copy_task, finance_post, statements
@@ -126,3 +127,27 @@ def test_one_inbox_page_takes_the_same_statements_for_5_and_for_50_tasks(client,
     many = [page_statements(client, url) for url in urls]
     assert few == many, (few, many)
     assert max(many) <= 9, many
+
+
+# The inbox page over HTTP, first page of "mine" for a handler with waiting tasks, statement by statement:
+#   1. the signed-in user (the login manager's loader)
+#   2. the user's posts and the posts they cover today (engine.routing.actor_for, read once per page)
+#   3. the count of every tab in one query (services.counts)
+#   4. the page of tasks, newest first, with project and holder joined (services._rows)
+#   5. the regions to filter by
+#   6. the processes to filter by
+#   7. the statutory calendar between today and the latest deadline shown (the yellow and red warnings)
+#   8. the countersign requests waiting at the user's posts (only on "mine"), reusing the actor of 2
+#   9. the unread notifications of the bell in the navigation bar
+# (Before the fix, the countersign list read the user's posts again: 10.)
+INBOX_PAGE_STATEMENTS = 9
+
+
+def test_the_inbox_page_over_http_runs_its_nine_pinned_statements(client, login, people, finance_tasks):
+    login("finance1")
+    db.session.remove()
+    g.pop("_login_user", None)  # the test's app context outlives a request; production loads the user each time
+    with statements() as seen:
+        assert client.get("/").status_code == 200
+    assert len(seen) == INBOX_PAGE_STATEMENTS, "\n".join(" ".join(s.split())[:120] for s in seen)
+    assert sum("post_member" in s for s in seen) == 1  # the actor is read once

@@ -15,7 +15,7 @@ from ..audit import services as audit
 from ..db import utcnow
 from ..engine.errors import TaskNotFoundError
 from ..engine.models import HumanTask, HumanTaskState
-from ..engine.routing import actor_for, may_act
+from ..engine.routing import Actor, actor_for, may_act
 from ..extensions import db
 from ..orgs.models import Post, User
 from .errors import CountersignError
@@ -128,9 +128,12 @@ def of_task(task_id: int) -> list[CountersignRow]:
     return [CountersignRow(r, p, s or "") for r, p, s in rows]
 
 
-def waiting_for(user: User) -> list[tuple[Countersign, HumanTask]]:
-    """Open countersign requests at the user's posts (and posts they cover), newest first."""
-    posts = actor_for(user).actable_posts
+def waiting_for(user: User, actor: Actor | None = None) -> list[tuple[Countersign, HumanTask]]:
+    """Open countersign requests at the user's posts (and posts they cover), newest first.
+
+    `actor` is the user's, when the caller has already read it (the inbox page has).
+    """
+    posts = (actor or actor_for(user)).actable_posts
     if not posts:
         return []
     return [

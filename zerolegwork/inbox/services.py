@@ -108,6 +108,7 @@ class InboxPage:
     regions: list[tuple[int, str]] = field(default_factory=list)
     processes: list[str] = field(default_factory=list)
     per_page: int = PER_PAGE
+    actor: Actor | None = None  # whose inbox it is: the page's other parts reuse it instead of reading it again
 
 
 def _at_step(actor: Actor) -> Any:
@@ -259,7 +260,7 @@ def inbox_page(user: User, query: InboxQuery, per_page: int = PER_PAGE) -> Inbox
     processes = db.session.scalars(
         select(ProcessDefinition.process_id).distinct().order_by(ProcessDefinition.process_id)
     ).all()
-    return InboxPage(query, rows, total, numbers, [(i, n) for i, n in regions], list(processes), per_page)
+    return InboxPage(query, rows, total, numbers, [(i, n) for i, n in regions], list(processes), per_page, actor)
 
 
 def inbox(user: User, page: int = 1, per_page: int = PER_PAGE, done: bool = False) -> tuple[list[InboxRow], int]:

@@ -22,7 +22,7 @@ def index():  # type: ignore[no-untyped-def]
     query = services.InboxQuery.from_args(request.args, page_arg())
     page = services.inbox_page(current_user, query)
     warnings = deadlines.warning_levels([row.task for row in page.rows])
-    asked = countersign.waiting_for(current_user) if query.view == "mine" else []
+    asked = countersign.waiting_for(current_user, page.actor) if query.view == "mine" else []
     return render_template("inbox/index.html", page=page, query=query, warnings=warnings, countersigns=asked)
 
 
