@@ -56,6 +56,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select, text
 
+from bench import paths
 from tests.conftest import deploy_repository, make_settings
 from zerolegwork import create_app, demo, jobs
 from zerolegwork.engine import runtime
@@ -610,23 +611,25 @@ class PhaseTimer:
         from zerolegwork.audit import services as audit_services
         from zerolegwork.engine import store
 
+        from zerolegwork.engine import state, steps
+
         self.targets: list[tuple[str, Any, str]] = [
             ("store.lock_instance_with_task: SELECT … FOR UPDATE", store, "lock_instance_with_task"),
             ("store.save_instance (UPDATE, version checked)", store, "save_instance"),
             ("store.complete_task_row (UPDATE)", store, "complete_task_row"),
-            ("_built_for (spec cache hit)", runtime, "_built_for"),
+            ("state.spec_for (spec cache hit)", runtime, "spec_for"),
             ("validate_answers", runtime, "validate_answers"),
-            ("load_state", runtime, "load_state"),
-            ("  of which _engine(): cached script engine", runtime, "_engine"),
-            ("_ready_manual (1 call + 1 inside _save)", runtime, "_ready_manual"),
-            ("_current_data (2 calls)", runtime, "_current_data"),
-            ("_run_engine: run task + engine steps", runtime, "_run_engine"),
-            ("_save", runtime, "_save"),
-            ("  of which dump_state", runtime, "dump_state"),
-            ("  of which _next_timer", runtime, "_next_timer"),
+            ("state.load_state", steps, "load_state"),
+            ("  of which state.script_engine(): cached", state, "script_engine"),
+            ("steps.ready_manual (1 call + 1 inside save)", steps, "ready_manual"),
+            ("steps.current_data (2 calls)", steps, "current_data"),
+            ("steps.run_engine: run task + engine steps", steps, "run_engine"),
+            ("steps.save", steps, "save"),
+            ("  of which state.dump_live", steps, "dump_live"),
+            ("  of which state.next_timer", steps, "next_timer"),
             ("audit.record", audit_services, "record"),
             ("projects.follow_outcome", projects, "follow_outcome"),
-            ("Session.flush (every flush, in _save and commit)", Session, "flush"),
+            ("Session.flush (every flush, in save and commit)", Session, "flush"),
             ("Session._execute_internal (every ORM query)", Session, "_execute_internal"),
         ]
         self.totals: Counter[str] = Counter()
@@ -694,6 +697,38 @@ def phase_breakdown(bench: ServiceBench, count: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# the other completion paths (bench/paths.py): reject, return, add signer, countersign ...
+
+
+def measure_paths(app: Flask, counter: SqlCounter, db_name: str, n: int) -> list[str]:
+    """Time `n` runs of every path of bench/paths.py (action + commit); return printable lines."""
+    lines = [
+        f"Completion paths on {db_name}, {n} runs each (set-up outside the clock; action + commit):",
+        f"  {'path':<58}{'p50 ms':>8}{'max ms':>8}{'stmts':>7}{'goal':>6}",
+    ]
+    for path in paths.PATHS:
+        seconds: list[float] = []
+        counts: set[int] = set()
+        for _ in range(n):
+            with app.app_context():
+                act = path.prepare()
+                db.session.remove()  # a fresh session for the action, as a request gets
+                counter.reset()
+                t0 = time.perf_counter()
+                act()
+                db.session.commit()
+                seconds.append(time.perf_counter() - t0)
+                counts.add(sum(counter.kinds.values()))
+                jobs.dispatch_committed()
+        shown = "/".join(str(c) for c in sorted(counts))
+        mark = "" if max(counts) <= path.goal else "  MISSED"
+        lines.append(
+            f"  {path.label:<58}{pct(seconds, 50) * 1000:>8.2f}{max(seconds) * 1000:>8.2f}{shown:>7}{path.goal:>6}{mark}"
+        )
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
 # PostgreSQL database of our own
 
 
@@ -742,7 +777,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile-n", type=int, default=40, help="completions to profile (default 40)")
     parser.add_argument("--profile-lines", type=int, default=30, help="lines per profile listing (default 30)")
+    parser.add_argument("--paths-n", type=int, default=20, help="runs of each other completion path (default 20)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny scale, every section run once (profile included); CI runs it"
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.n, args.warmup, args.profile, args.profile_n, args.profile_lines, args.paths_n = 8, 4, "always", 4, 5, 1
     started = time.perf_counter()
 
     apps: list[tuple[str, Flask]] = []
@@ -772,6 +813,9 @@ def main(argv: list[str] | None = None) -> int:
                 measure([engine_bench, *services, *https], args.n, args.warmup)
                 runs = [b.run for b in (*services, *https)]
                 ok = report(runs, engine_bench.run, args, pg_version)
+                for (name, app), counter in zip(apps, counters, strict=True):
+                    print()
+                    print("\n".join(measure_paths(app, counter, name, args.paths_n)))
                 if args.profile == "always" or (args.profile == "auto" and not ok):
                     for bench in services:
                         print()
