@@ -609,9 +609,7 @@ class PhaseTimer:
         from sqlalchemy.orm import Session
 
         from zerolegwork.audit import services as audit_services
-        from zerolegwork.engine import store
-
-        from zerolegwork.engine import state, steps
+        from zerolegwork.engine import state, steps, store
 
         self.targets: list[tuple[str, Any, str]] = [
             ("store.lock_instance_with_task: SELECT … FOR UPDATE", store, "lock_instance_with_task"),
@@ -722,9 +720,8 @@ def measure_paths(app: Flask, counter: SqlCounter, db_name: str, n: int) -> list
                 jobs.dispatch_committed()
         shown = "/".join(str(c) for c in sorted(counts))
         mark = "" if max(counts) <= path.goal else "  MISSED"
-        lines.append(
-            f"  {path.label:<58}{pct(seconds, 50) * 1000:>8.2f}{max(seconds) * 1000:>8.2f}{shown:>7}{path.goal:>6}{mark}"
-        )
+        p50, worst = pct(seconds, 50) * 1000, max(seconds) * 1000
+        lines.append(f"  {path.label:<58}{p50:>8.2f}{worst:>8.2f}{shown:>7}{path.goal:>6}{mark}")
     return lines
 
 

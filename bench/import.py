@@ -3,7 +3,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python -m bench.import [--rows 10000] [--runs 3] [--no-pg]
+    .venv/bin/python -m bench.import [--rows 10000] [--runs 3] [--no-pg] [--smoke]
 
 The workbook is made once with openpyxl, like a real library: --rows projects in the 11 regions
 (a city-level one in ten), 400 project units of which the demo's one is registered (the other 399 are
@@ -178,7 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg-admin", default=PG_ADMIN_URL)
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="50 rows, one run: seconds; CI runs it")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.rows, args.runs = 50, 1
 
     t = time.perf_counter()
     data = make_workbook(args.rows)
