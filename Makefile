@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: help install run test lint format check-bpmn worker relay i18n-extract i18n-update clean
+.PHONY: help install run test bench-smoke lint format check-bpmn worker relay i18n-extract i18n-update clean
 
 help: ## List the tasks
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ run: install ## Install, create the SQLite database, deploy diagrams, load demo 
 
 test: install ## Run the whole test suite (PostgreSQL/Redis/Chromium tests skip when absent unless ZLW_REQUIRE_SERVICES=1)
 	$(BIN)/pytest -q
+
+bench-smoke: install ## Run every bench/ script at tiny scale (needs PostgreSQL and Redis); a crash fails
+	$(BIN)/python -m bench.smoke
 
 lint: install ## ruff check, ruff format --check, mypy on the engine
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379):
 
-    .venv/bin/python -m bench.report_pdf [--n 1300] [--workers 2] [--runs 10]
+    .venv/bin/python -m bench.report_pdf [--n 1300] [--workers 2] [--runs 10] [--smoke]
 
 The benchmark creates its own PostgreSQL database (dropped at the end), its own file storage folder
 and a scratch rq queue prefix (its Redis keys are deleted at the end). The demo data is seeded and
@@ -249,14 +249,17 @@ def run_batch(app: Any, n: int, workers: int, redis_url: str, prefix: str, log_d
             kill_tree(proc)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1300, help="projects in the batch")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=10, help="runs of the one-project PDF")
     parser.add_argument("--pg-admin", default=PG_ADMIN_URL)
     parser.add_argument("--redis", default=REDIS_URL)
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="4 projects, one worker, one run: CI runs it")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.n, args.workers, args.runs = 4, 1, 1
 
     prefix = "bench-pdf-" + uuid.uuid4().hex[:8]
     conn = redis_client(args.redis)
@@ -310,7 +313,7 @@ def main() -> None:
                 f" plan step to ZIP stored {result['planned_to_zip']:.1f} s;"
                 f" ZIP {result['zip_size'] / 1e6:.1f} MB; failed projects: {result['failed']}"
             )
-            if args.n < 1300:
+            if 100 <= args.n < 1300:
                 print(f"extrapolated to 1,300 projects: {per_pdf * 1300:.0f} s")
             db.session.remove()
             db.engine.dispose()

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python -m bench.reports [--projects 100000] [--runs 30]
+    .venv/bin/python -m bench.reports [--projects 100000] [--runs 30] [--smoke]
 
 Creates its own database on postgresql://postgres@127.0.0.1:5432/test and drops it at the end.
 Data: the demo seed, then --projects projects spread over the 11 regions, 9 categories, 3 start
@@ -143,12 +143,15 @@ def line(label: str, times: list[float], statements: int) -> str:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--pg-admin", default=PG_ADMIN_URL)
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="500 projects, 2 runs: seconds; CI runs it")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.projects, args.runs = 500, 2
 
     with pg_database(args.pg_admin, None) as url:
         if url is None:
