@@ -35,7 +35,7 @@ from .engine.errors import (
 from .engine.scripting import caused_by_limit
 from .extensions import db
 from .files import errors as files
-from .inbox.errors import CountersignError, TaskClaimedError
+from .inbox.errors import CountersignError, DraftTooLargeError, TaskClaimedError
 from .orgs.security import RateLimitedError
 from .projects.errors import ProjectNotFoundError, ProjectStateError, WithdrawRefusedError
 
@@ -100,6 +100,8 @@ def project_message(exc: Exception) -> tuple[int, str]:
 
 def _own_message(exc: Exception) -> tuple[int, str]:
     """Errors that carry their own message (the inbox's): a conflict with what someone else did."""
+    if isinstance(exc, DraftTooLargeError):
+        return 413, exc.message()
     assert isinstance(exc, (TaskClaimedError, CountersignError))
     return 409, exc.message()
 
@@ -161,6 +163,7 @@ HANDLED: tuple[Handled, ...] = (
     Handled(files.UploadError, Work.ROLLBACK, files.message_for),
     Handled(TaskClaimedError, Work.ROLLBACK, _own_message),
     Handled(CountersignError, Work.ROLLBACK, _own_message),
+    Handled(DraftTooLargeError, Work.ROLLBACK, _own_message),
     Handled(ApiError, Work.ROLLBACK, response=_api_response),
     Handled(RateLimitedError, Work.KEEP, response=_rate_limited),
     Handled(CSRFError, Work.LEAVE, lambda exc: (400, _("The form expired. Reload the page and submit again."))),

@@ -50,6 +50,8 @@ POLICY: dict[str, Rule] = {
     "orgs.require_totp": Rule.DEPT_ADMIN,
     "inbox.index": Rule.SIGNED_IN,
     "inbox.task": Rule.SIGNED_IN,
+    "inbox.save_draft": Rule.SIGNED_IN,  # only whoever may act on the task now (inbox/drafts.py)
+    "inbox.discard_draft": Rule.SIGNED_IN,  # one's own draft only
     "inbox.claim": Rule.SIGNED_IN,  # only a task at one of the user's posts, checked in inbox/services.py
     "inbox.release": Rule.SIGNED_IN,  # only by the holder
     "inbox.return_level": Rule.SIGNED_IN,  # whoever may act on the task, checked under its lock (runtime.lock_for)

@@ -168,10 +168,14 @@ def test_a_unit_registers_a_road_project_and_its_life_advances(
     ndrc = session("ndrc1", **device)
     _department_check(ndrc, name, "确认项目信息", CONFIRM["opinion"])
 
-    # 3. investment plan with its evidence: the unit uploads the basis, fills the plan; ndrc confirms
+    # 3. investment plan with its evidence: the unit types the plan, uploads the basis (the upload leaves
+    # the page: the draft is saved first, so nothing typed is lost), reloads, submits; ndrc confirms
     open_inbox_task(unit, name, "登记投资计划")
     evidence = page.get_by_test_id("slot-investment_basis")
     expect(evidence.get_by_test_id("evidence-empty")).to_be_visible()
+    plan = {field: str(value) for field, value in investment_plan(PLANNED).items()}
+    for field, value in plan.items():
+        page.locator(f"#f-{field}").fill(value)
     pdf = tmp_path / "投资估算依据.pdf"
     pdf.write_bytes(PDF)
     upload = page.get_by_test_id("upload-investment_basis")
@@ -181,8 +185,11 @@ def test_a_unit_registers_a_road_project_and_its_life_advances(
     expect(page).to_have_url(re.compile(re.escape(unit.base) + r"/tasks/\d+$"))
     expect(evidence.get_by_test_id("attachment")).to_have_count(1)
     expect(evidence.get_by_test_id("attachment")).to_contain_text(pdf.name)
-    for field, value in investment_plan(PLANNED).items():
-        page.locator(f"#f-{field}").fill(str(value))
+    expect(page.get_by_test_id("draft-status")).to_contain_text("已保存草稿")
+    page.reload()
+    for field, value in plan.items():
+        expect(page.locator(f"#f-{field}")).to_have_value(value)
+    expect(evidence.get_by_test_id("attachment")).to_have_count(1)
     _fits(page, "investment task", phone)
     shot(page, f"life-{tag}-02-investment")
     submit_task(unit, name, "登记投资计划")

@@ -253,7 +253,7 @@ def collect_answers(data: Mapping[str, Any]) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     tables: dict[str, dict[int, dict[str, Any]]] = {}
     for key, value in data.items():
-        if key in ("csrf_token", "next"):
+        if key in ("csrf_token", "next", "_draft"):  # `_draft`: the page kept a draft of this form
             continue
         cell = CELL_RE.fullmatch(key)
         if cell:

@@ -44,3 +44,17 @@ class CountersignError(Exception):
 
 class ReasonRequiredError(ValueError):
     """A return without a reason."""
+
+
+class DraftTooLargeError(Exception):
+    """A draft past the size a form can hold: refused whole, the draft saved before is kept."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"draft of {size} bytes, limit {limit}")
+        self.size = size
+        self.limit = limit
+
+    def message(self) -> str:
+        return _(
+            "The draft is too large to keep (at most %(kb)s KB); what was saved before is kept.", kb=self.limit // 1024
+        )

@@ -29,3 +29,13 @@ class Countersign(db.Model):
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TaskDraft(db.Model):
+    """What one user has typed into a task's form and not yet submitted (kept on the server, per user and task)."""
+
+    human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    # the form's fields as typed: {input name: text}, table cells under "<field>-<row>-<column>"
+    values: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

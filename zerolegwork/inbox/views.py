@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from ..engine.forms import FormValidationError, collect_answers
 from ..extensions import db
 from ..http import page_arg, safe_target
+from ..i18n import local_time
 from ..transactions import commit_retrying
-from . import actions, countersign, deadlines, services
+from . import actions, countersign, deadlines, drafts, services
 from .errors import ReasonRequiredError
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
@@ -32,11 +33,18 @@ def task(task_id: int):  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     if request.method == "POST":
         answers = collect_answers(request.form)
+        had_draft = request.form.get("_draft") == "1"
+
+        def submit() -> None:
+            services.complete(current_user, task_id, answers)
+            if had_draft:  # only then: a completion without a draft pays no statement for it
+                drafts.drop(current_user, task_id)
+
         try:
             # a completion that lost only the race for the instance row (another department signing
             # the same approval at that moment) runs again on the server: the user sees success
             commit_retrying(
-                lambda: services.complete(current_user, task_id, answers),
+                submit,
                 object_type="human_task",
                 object_id=task_id,
                 actor_id=current_user.id,
@@ -48,16 +56,38 @@ def task(task_id: int):  # type: ignore[no-untyped-def]
             flash(_("Submitted. The next step has been sent on."), "success")
             return redirect(url_for("inbox.index"))
     page = services.task_page(current_user, task_id)
-    values = page.known_values() if request.method == "GET" else request.form
+    draft = drafts.load(current_user, task_id) if page.can_act else None
+    # a refused submission shows every value as typed; a page opened afresh shows the draft, if one was kept
+    fresh = draft.values if draft else page.known_values()
+    values = fresh if request.method == "GET" else request.form
     return render_template(
         "inbox/task.html",
         page=page,
         errors=errors,
         values=values,
+        draft=draft,
         warning=page.warning,
         remaining=page.remaining,
         posts=page.posts,
     ), (422 if errors else 200)
+
+
+@bp.route("/tasks/<int:task_id>/draft", methods=["POST"])
+@login_required
+def save_draft(task_id: int):  # type: ignore[no-untyped-def]
+    saved = drafts.save(current_user, task_id, request.form)
+    db.session.commit()
+    shown = local_time(saved, "%H:%M")
+    return {"saved_at": saved.isoformat(), "message": _("Draft saved %(time)s", time=shown)}
+
+
+@bp.route("/tasks/<int:task_id>/draft/discard", methods=["POST"])
+@login_required
+def discard_draft(task_id: int):  # type: ignore[no-untyped-def]
+    drafts.discard(current_user, task_id)
+    db.session.commit()
+    flash(_("The draft was thrown away."), "info")
+    return redirect(url_for("inbox.task", task_id=task_id), 303)
 
 
 @bp.route("/tasks/<int:task_id>/diagram.json")

@@ -41,4 +41,61 @@
 
   // Without this script the table fields offer their blank lines only; with it, "add row" too.
   document.querySelectorAll("[data-rows-add][hidden]").forEach(function (b) { b.hidden = false; });
+
+  // A task form with data-draft-url keeps a draft on the server (inbox/drafts.py): saved a moment after
+  // each change, and before another form of the page (an upload, a claim) leaves it; leaving the page
+  // with changes not yet saved asks first.
+  var draftForm = document.querySelector("form[data-draft-url]");
+  if (draftForm) {
+    var status = draftForm.querySelector("[data-draft-status]");
+    var marker = draftForm.querySelector("input[name=_draft]");
+    var dirty = false;
+    var submitting = false;
+    var timer = null;
+    var saveDraft = function () {
+      clearTimeout(timer);
+      timer = null;
+      if (!dirty) { return Promise.resolve(); }
+      dirty = false;
+      return fetch(draftForm.getAttribute("data-draft-url"), {
+        method: "POST",
+        body: new FormData(draftForm),
+        credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          if (!response.ok) { throw new Error(answer.error || String(response.status)); }
+          return answer;
+        });
+      }).then(function (answer) {
+        marker.value = "1";
+        status.textContent = answer.message;
+        status.classList.remove("text-danger");
+      }).catch(function (error) {
+        dirty = true;
+        status.textContent = error.message;
+        status.classList.add("text-danger");
+      });
+    };
+    var changed = function () {
+      dirty = true;
+      clearTimeout(timer);
+      timer = setTimeout(saveDraft, 1500);
+    };
+    draftForm.addEventListener("input", changed);
+    draftForm.addEventListener("change", changed);
+    draftForm.addEventListener("submit", function () { submitting = true; clearTimeout(timer); });
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form === draftForm || !dirty || event.defaultPrevented) { return; }
+      event.preventDefault();
+      saveDraft().then(function () { form.submit(); });
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty && !submitting) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
 })();
