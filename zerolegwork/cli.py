@@ -262,7 +262,7 @@ def _add_fixed_table_command(name: str, label: str) -> None:
 
 
 def _add_fixed_table_commands() -> None:
-    from .reports.fixed import TABLES
+    from .reports.fixed.tables import TABLES
 
     for name, (_builder, label) in TABLES.items():
         _add_fixed_table_command(name, label)
