@@ -9,14 +9,14 @@ and a scratch rq queue prefix (its Redis keys are deleted at the end). The demo 
 demo project 1 is driven through every process of its lifecycle through the runtime (the test
 helper tests/reports/pdf_support.py), with evidence in each slot.
 
-1. One project PDF: `reports.pdf.project_report(user, id)` on that project, --runs times, each with
+1. One project PDF: `reports.pdf.services.project_report(user, id)` on that project, --runs times, each with
    a fresh session (nothing cached but the parsed diagrams and the font), wall time per run.
 2. The batch: --n projects registered through the services, each with its chosen functions and the
    records of every process written through records.services.write (information, two procedure
    documents, an investment plan with two funding sources, a procurement, a contract, three progress
    reports, two acceptances, goals with three indicators, two evaluations) and two evidence files, and
    a copy of demo project 1's lifecycle (engine state, 33 completed tasks and their audited answers);
-   then `reports.batch.start_batch()` over them, committed, and the time until the batch is done:
+   then `reports.batch.services.start_batch()` over them, committed, and the time until the batch is done:
    the relay (`flask zlw relay`, sweeping every 0.5 s) hands the outbox rows to rq, --workers
    `flask zlw worker` processes render the chunks side by side, the last chunk queues the ZIP step.
 """
@@ -54,9 +54,9 @@ from zerolegwork.projects import library
 from zerolegwork.projects.models import Project
 from zerolegwork.projects.services import create_project
 from zerolegwork.records import services as records
-from zerolegwork.reports import batch as batches
-from zerolegwork.reports import pdf
-from zerolegwork.reports.batch_models import BatchState, ReportBatch
+from zerolegwork.reports.batch import services as batches
+from zerolegwork.reports.batch.models import BatchState, ReportBatch
+from zerolegwork.reports.pdf import services as pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -12,9 +12,9 @@ contract for every fourth, a procurement for every fifth, an acceptance and an e
 tenth; then VACUUM ANALYZE.
 
 Measured, --runs times each, in an app context with a fresh session per run:
-- the fixed regional statistics table (`reports.fixed.regional_table`) read by a city department,
+- the fixed regional statistics table (`reports.fixed.tables.regional_table`) read by a city department,
   a district department and the command line (no user);
-- a three-dimension self-composed report (`reports.composer.build`, region × category × start year)
+- a three-dimension self-composed report (`reports.composer.table.build`, region × category × start year)
   with the four core measures, with twelve measures, and with the funding-source dimension;
 - the SQL statements each takes.
 Goal (issue 6): p95 ≤ 200 ms for the regional table and a three-dimension report. The project PDF
@@ -172,7 +172,8 @@ def main(argv: list[str] | None = None) -> None:
             print("\n".join(machine(version)))
             print(f"data:       {args.projects} projects, filled in {time.perf_counter() - started:.1f} s")
 
-            from zerolegwork.reports import composer, fixed
+            from zerolegwork.reports.composer import services as composer
+            from zerolegwork.reports.fixed import tables
 
             def user(name: str) -> User:
                 return db.session.scalars(select(User).where(User.username == name)).one()
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
                 ("regional table, district department (东河区)", "finance1_150202"),
                 ("regional table, command line (every project)", None),
             ]:
-                times, n = timed(lambda who=who: fixed.regional_table(user(who) if who else None), args.runs)
+                times, n = timed(lambda who=who: tables.regional_table(user(who) if who else None), args.runs)
                 results.append(line(label, times, n))
             twelve = [m for m in composer.MEASURES if m != "funding_amount"][:12]
             for label, definition in COMPOSED:

@@ -249,9 +249,9 @@ def _add_fixed_table_command(name: str, label: str) -> None:
     @with_appcontext
     def command(fmt: str, out: str | None) -> None:
         from .db import utcnow
-        from .reports import fixed, render
+        from .reports.fixed import render, tables
 
-        table = fixed.build(name, None, utcnow())
+        table = tables.build(name, None, utcnow())
         data = render.FORMATS[fmt].write(table)
         if out:
             with open(out, "wb") as fh:
@@ -262,7 +262,7 @@ def _add_fixed_table_command(name: str, label: str) -> None:
 
 
 def _add_fixed_table_commands() -> None:
-    from .reports.fixed import TABLES
+    from .reports.fixed.tables import TABLES
 
     for name, (_builder, label) in TABLES.items():
         _add_fixed_table_command(name, label)

@@ -84,23 +84,23 @@ POLICY: dict[str, Rule] = {
     "files.preview": Rule.SIGNED_IN,  # as files.download
     # records domain (process records)
     # reports: overview, fixed tables, charts
-    "reports.index": Rule.SIGNED_IN,  # figures of the projects the user may see (project_scope), reports/overview.py
-    "reports.fixed_table": Rule.SIGNED_IN,  # as reports.index, reports/fixed.py
+    "reports.index": Rule.SIGNED_IN,  # figures of the projects the user sees (project_scope), reports/fixed/overview.py
+    "reports.fixed_table": Rule.SIGNED_IN,  # as reports.index, reports/fixed/tables.py
     "reports.fixed_download": Rule.SIGNED_IN,  # as reports.index
     "reports.group_charts": Rule.SIGNED_IN,  # the page only; its data comes from reports.group_charts_data
     "reports.group_charts_data": Rule.SIGNED_IN,  # projects the user may see, library.filtered
-    "reports.project_progress": Rule.SIGNED_IN,  # anyone who may see the project, else 404 (reports/charts.py)
+    "reports.project_progress": Rule.SIGNED_IN,  # anyone who may see the project, else 404 (reports/fixed/charts.py)
     # reports: self-composed
     "composer.index": Rule.SIGNED_IN,  # numbers of the projects the user may see only (project_scope)
-    "composer.run": Rule.SIGNED_IN,  # own or shared-in-own-organisation definitions, reports/composer.py
+    "composer.run": Rule.SIGNED_IN,  # own or shared-in-own-organisation definitions, reports/composer/saved.py
     "composer.export": Rule.SIGNED_IN,  # as composer.index
     "composer.save": Rule.SIGNED_IN,  # the user's own definitions only
     "composer.delete": Rule.SIGNED_IN,  # only the owner's
     "composer.verify": Rule.SIGNED_IN,  # re-runs in the user's own scope
     # reports: project report PDF
-    "project_reports.project_pdf": Rule.SIGNED_IN,  # anyone who may see the project, else 404 (reports/pdf.py)
+    "project_reports.project_pdf": Rule.SIGNED_IN,  # anyone who may see the project, else 404 (reports/pdf/services.py)
     "project_reports.batches_index": Rule.SIGNED_IN,  # own organisation's batches; a new one over the user's projects
-    "project_reports.batch_page": Rule.SIGNED_IN,  # the requester's organisation only, else 404 (reports/batch.py)
+    "project_reports.batch_page": Rule.SIGNED_IN,  # the requester's organisation only, else 404 (reports/batch/)
     "project_reports.batch_status": Rule.SIGNED_IN,  # as project_reports.batch_page
     "project_reports.batch_download": Rule.SIGNED_IN,  # as project_reports.batch_page
     # api: data exchange

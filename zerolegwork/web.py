@@ -57,15 +57,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     # more blueprints: files, records, project library
     # blueprint: reports (overview, fixed tables, charts)
-    from .reports.views import bp as reports_bp
+    from .reports.fixed.views import bp as reports_bp
 
     app.register_blueprint(reports_bp)
     # blueprint: composer (self-composed reports)
-    from .reports.composer_views import bp as composer_bp
+    from .reports.composer.views import bp as composer_bp
 
     app.register_blueprint(composer_bp)
     # blueprint: project_reports (PDF)
-    from .reports.pdf_views import bp as project_reports_bp
+    from .reports.pdf.views import bp as project_reports_bp
 
     app.register_blueprint(project_reports_bp)
     # blueprint: api

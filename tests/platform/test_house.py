@@ -20,13 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("zerolegwork", "worker")
 EXCLUDED = ("zerolegwork/migrations",)
 MAX_LINES = 400
-# Known and scheduled: the reports domain becomes sub-packages (issue 10, item 1), which splits these
-# two modules and makes `fixed._exact` public. Remove each entry when its split lands; nothing may join.
-PENDING_SPLIT = {"zerolegwork/reports/composer.py", "zerolegwork/reports/pdf.py"}
-PENDING_PRIVATE = {
-    "zerolegwork.reports.charts uses zerolegwork.reports.fixed._exact",
-    "zerolegwork.reports.overview uses zerolegwork.reports.fixed._exact",
-}
+# Exceptions to the rules below: none since the reports domain became sub-packages (issue 10, item 1).
+# Nothing may join these sets.
+PENDING_SPLIT: set[str] = set()
+PENDING_PRIVATE: set[str] = set()
 
 
 @dataclass

@@ -135,7 +135,7 @@ def test_group_charts_are_a_constant_number_of_statements(world):
     from sqlalchemy import event
 
     from zerolegwork.projects.library import ProjectQuery
-    from zerolegwork.reports import charts
+    from zerolegwork.reports.fixed import charts
 
     user = world["users"]["finance1"]
     seen: list[str] = []
@@ -154,7 +154,7 @@ def test_group_charts_are_a_constant_number_of_statements(world):
 
 def test_group_progress_is_the_same_on_postgresql(pg_app):
     from zerolegwork.projects.library import ProjectQuery
-    from zerolegwork.reports import charts
+    from zerolegwork.reports.fixed import charts
 
     world = build_world()
     body = charts.group_progress(world["users"]["finance1"], ProjectQuery.from_args({"category": "市政道路"}))

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import event, func, select
 
 from tests.reports.composer_support import build_world, user
+from zerolegwork.db import utcnow
 from zerolegwork.extensions import db
 from zerolegwork.projects import services as projects
 from zerolegwork.projects.models import Project
-from zerolegwork.reports import composer
-from zerolegwork.reports.composer import DIMENSIONS, MEASURES, Definition, build
+from zerolegwork.reports.composer import services as composer
+from zerolegwork.reports.composer.services import DIMENSIONS, MEASURES, Definition, build
 
 D = Decimal
 EVERY_MEASURE = list(MEASURES)
@@ -401,7 +402,7 @@ def test_the_errors_speak_chinese(app):
 def test_filter_values_reach_the_database_as_bound_parameters(world):
     hostile = "x' OR '1'='1"
     definition = Definition.from_args({"dim": ["region"], "m": ["project_count"], "q": hostile})
-    statement = composer.statement(user("finance1"), definition, composer.utcnow())
+    statement = composer.statement(user("finance1"), definition, utcnow())
     compiled = statement.compile(dialect=db.engine.dialect)
     assert hostile not in str(compiled)
     assert any(hostile in str(value) for value in compiled.params.values())

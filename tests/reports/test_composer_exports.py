@@ -11,10 +11,11 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.reports.composer_support import build_world, progress, user, write
+from zerolegwork.db import utcnow
 from zerolegwork.extensions import db
 from zerolegwork.projects import services as projects
-from zerolegwork.reports import composer
-from zerolegwork.reports.composer import Definition, build
+from zerolegwork.reports.composer import services as composer
+from zerolegwork.reports.composer.services import Definition, build
 
 DEFINITION = {
     "dims": ["region", "category"],
@@ -29,7 +30,7 @@ def world(app, people) -> dict[str, Any]:
 
 
 def test_two_builds_on_the_same_data_give_the_same_checksum(world):
-    as_of = composer.utcnow()
+    as_of = utcnow()
     first = build(user("finance1"), DEFINITION, as_of)
     second = build(user("finance1"), Definition.parse(DEFINITION), as_of)
     assert first.checksum == second.checksum
@@ -44,7 +45,7 @@ def test_a_changed_record_changes_the_checksum(world):
 
 
 def test_the_same_as_of_reproduces_the_numbers_after_new_records_arrive(world):
-    as_of = composer.utcnow()
+    as_of = utcnow()
     then = build(user("finance1"), DEFINITION, as_of)
     write("contract", world["projects"]["P1"], user("unit1"), amount="999")
     projects.create_project(None, "后来登记的项目", world["other_unit"].id, "昆区", "市政道路", Decimal("5"))
@@ -56,7 +57,7 @@ def test_the_same_as_of_reproduces_the_numbers_after_new_records_arrive(world):
 
 def test_an_edit_of_a_project_column_is_not_versioned_and_shows_in_the_checksum(world):
     # documented limit: project columns are current values; the checksum reveals the difference
-    as_of = composer.utcnow()
+    as_of = utcnow()
     then = build(user("finance1"), DEFINITION, as_of)
     progress(world["projects"]["P2"], user("unit1"), "2026-06", "20000", "15000")
     db.session.commit()
@@ -64,10 +65,10 @@ def test_an_edit_of_a_project_column_is_not_versioned_and_shows_in_the_checksum(
 
 
 def test_the_checksum_covers_the_definition_and_the_as_of_time(world):
-    as_of = composer.utcnow()
+    as_of = utcnow()
     base = build(user("finance1"), DEFINITION, as_of)
     other_filters = build(user("finance1"), {**DEFINITION, "filters": {}}, as_of)
-    later = build(user("finance1"), DEFINITION, composer.utcnow())
+    later = build(user("finance1"), DEFINITION, utcnow())
     assert base.rows == later.rows  # same numbers
     assert len({base.checksum, other_filters.checksum, later.checksum}) == 3
 

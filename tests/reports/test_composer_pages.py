@@ -12,8 +12,8 @@ from tests.reports.composer_support import build_world, user
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.extensions import db
 from zerolegwork.projects.models import Project
-from zerolegwork.reports import composer
-from zerolegwork.reports.composer_models import ReportDefinition
+from zerolegwork.reports.composer import services as composer
+from zerolegwork.reports.composer.models import ReportDefinition
 
 RUN = "/reports/compose/?dim=region&dim=category&m=project_count&m=planned_investment&m=completion_pct"
 

@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from tests.reports.fixed_support import REGIONAL_ROWS, build_world
 from zerolegwork.extensions import db
-from zerolegwork.reports import fixed, render
+from zerolegwork.reports.fixed import render, tables
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def world(app: Flask) -> dict[str, Any]:
     return build_world()
 
 
-def cells(table: fixed.Table) -> list[tuple[str, ...]]:
+def cells(table: tables.Table) -> list[tuple[str, ...]]:
     return [tuple(row.cells()) for row in table.rows]
 
 
@@ -33,18 +33,18 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_completion_percent_rounds_half_up_to_a_whole_percent():
-    assert fixed.completion_percent(Decimal("2"), Decimal("3")) == 67
-    assert fixed.completion_percent(Decimal("1"), Decimal("3")) == 33
-    assert fixed.completion_percent(Decimal("1"), Decimal("200")) == 1  # 0.5 → 1, not banker's 0
-    assert fixed.completion_percent(Decimal("2.5"), Decimal("500")) == 1  # 0.5 again
-    assert fixed.completion_percent(Decimal("1750"), Decimal("14000")) == 13  # 12.5
-    assert fixed.completion_percent(Decimal("0.0049"), Decimal("1")) == 0  # 0.49
-    assert fixed.completion_percent(Decimal("0"), Decimal("0")) is None
-    assert fixed.completion_percent(Decimal("5"), Decimal("4")) == 125  # an overrun is shown as it is
+    assert tables.completion_percent(Decimal("2"), Decimal("3")) == 67
+    assert tables.completion_percent(Decimal("1"), Decimal("3")) == 33
+    assert tables.completion_percent(Decimal("1"), Decimal("200")) == 1  # 0.5 → 1, not banker's 0
+    assert tables.completion_percent(Decimal("2.5"), Decimal("500")) == 1  # 0.5 again
+    assert tables.completion_percent(Decimal("1750"), Decimal("14000")) == 13  # 12.5
+    assert tables.completion_percent(Decimal("0.0049"), Decimal("1")) == 0  # 0.49
+    assert tables.completion_percent(Decimal("0"), Decimal("0")) is None
+    assert tables.completion_percent(Decimal("5"), Decimal("4")) == 125  # an overrun is shown as it is
 
 
 def test_regional_table_rows_in_the_mission_order_with_hand_worked_totals(world):
-    table = fixed.regional_table(None)
+    table = tables.regional_table(None)
     assert table.columns == ("序号", "项目内容", "项目数量", "计划投资", "累计投资", "完成进度%", "备注")
     assert cells(table) == REGIONAL_ROWS
     assert table.area == "包头市"
@@ -52,19 +52,19 @@ def test_regional_table_rows_in_the_mission_order_with_hand_worked_totals(world)
 
 
 def test_regional_table_amounts_are_exact_decimals(world):
-    total, city, districts = fixed.regional_table(None).rows[:3]
+    total, city, districts = tables.regional_table(None).rows[:3]
     assert (total.planned, total.cumulative) == (Decimal("61100.5000"), Decimal("2301.0000"))
     assert city.planned + districts.planned == total.planned
     assert city.count + districts.count == total.count
 
 
 def test_a_city_department_sees_the_same_regional_table_as_the_command_line(world):
-    assert cells(fixed.regional_table(world["users"]["finance1"])) == REGIONAL_ROWS
+    assert cells(tables.regional_table(world["users"]["finance1"])) == REGIONAL_ROWS
 
 
 def test_a_district_user_sees_only_the_districts_projects_in_every_table(world):
     user = world["users"]["finance1_150202"]  # 东河区财政局
-    regional = fixed.regional_table(user)
+    regional = tables.regional_table(user)
     assert regional.area == "东河区"
     assert cells(regional)[:4] == [
         ("", "汇总", "2", "9,000.0000", "100.0000", "1", ""),
@@ -73,21 +73,21 @@ def test_a_district_user_sees_only_the_districts_projects_in_every_table(world):
         ("1", "东河区", "2", "9,000.0000", "100.0000", "1", ""),
     ]
     assert all(row[2] == "0" for row in cells(regional)[4:])
-    assert cells(fixed.category_table(user))[:3] == [
+    assert cells(tables.category_table(user))[:3] == [
         ("", "汇总", "2", "9,000.0000", "100.0000", "1", ""),
         ("1", "市政道路", "0", "0.0000", "0.0000", "—", ""),
         ("2", "城市更新", "2", "9,000.0000", "100.0000", "1", ""),
     ]
-    assert cells(fixed.stage_table(user))[:2] == [
+    assert cells(tables.stage_table(user))[:2] == [
         ("", "汇总", "2", "9,000.0000", "100.0000", "1", ""),
         ("1", "未启动", "2", "9,000.0000", "100.0000", "1", ""),
     ]
-    assert cells(fixed.department_table(user)) == [
+    assert cells(tables.department_table(user)) == [
         ("", "汇总", "2", "9,000.0000", "100.0000", "1", ""),
         ("1", "包头市住房和城乡建设局", "1", "8,650.2500", "0.0000", "0", ""),
         ("2", "东河区财政局", "1", "349.7500", "100.0000", "29", ""),
     ]
-    funding = cells(fixed.funding_table(user))
+    funding = cells(tables.funding_table(user))
     assert funding[0] == ("", "汇总", "1", "349.7500", "100.0000", "29", "另有1个项目未登记投资计划")
     assert funding[4] == ("4", "区级资金", "1", "349.7500", "100.0000", "29", "")
     assert sum(int(row[2]) for row in funding[1:]) == 1
@@ -95,13 +95,13 @@ def test_a_district_user_sees_only_the_districts_projects_in_every_table(world):
 
 def test_a_unit_sees_its_own_projects_and_its_own_area(world):
     other_unit_user = world["users"]["unit1"]
-    table = fixed.regional_table(other_unit_user)
+    table = tables.regional_table(other_unit_user)
     assert table.area == "包头市"  # the demo unit is a city-level unit; all seven projects are its own
     assert cells(table) == REGIONAL_ROWS
 
 
 def test_category_table_lists_every_category_in_vocabulary_order(world):
-    assert cells(fixed.category_table(None)) == [
+    assert cells(tables.category_table(None)) == [
         ("", "汇总", "7", "61,100.5000", "2,301.0000", "4", ""),
         ("1", "市政道路", "3", "16,300.0000", "2,200.0000", "13", ""),  # 13.497 %
         ("2", "城市更新", "2", "9,000.0000", "100.0000", "1", ""),
@@ -116,7 +116,7 @@ def test_category_table_lists_every_category_in_vocabulary_order(world):
 
 
 def test_stage_table_puts_not_started_first_then_the_lifecycle_stages(world):
-    assert cells(fixed.stage_table(None)) == [
+    assert cells(tables.stage_table(None)) == [
         ("", "汇总", "7", "61,100.5000", "2,301.0000", "4", ""),
         ("1", "未启动", "5", "57,600.5000", "101.0000", "0", ""),  # 0.175 %
         ("2", "项目信息", "0", "0.0000", "0.0000", "—", ""),
@@ -131,7 +131,7 @@ def test_stage_table_puts_not_started_first_then_the_lifecycle_stages(world):
 
 
 def test_department_table_lists_competent_departments_with_projects_and_the_unassigned_last(world):
-    assert cells(fixed.department_table(None)) == [
+    assert cells(tables.department_table(None)) == [
         ("", "汇总", "7", "61,100.5000", "2,301.0000", "4", ""),
         ("1", "包头市住房和城乡建设局", "3", "21,750.2500", "200.0000", "1", ""),  # 0.92 %
         ("2", "包头市发展和改革委员会", "1", "3,200.0000", "2,000.0000", "63", ""),  # 62.5 % half up
@@ -143,7 +143,7 @@ def test_department_table_lists_competent_departments_with_projects_and_the_unas
 
 def test_funding_table_reads_the_current_plan_and_apportions_cumulative_investment(world):
     # P4's first plan (central 3200) was replaced by version 2 (bonds 1200 + city 2000)
-    assert cells(fixed.funding_table(None)) == [
+    assert cells(tables.funding_table(None)) == [
         ("", "汇总", "3", "3,849.7500", "2,300.0000", "60", "另有4个项目未登记投资计划"),  # 59.75 %
         ("1", "中央转移支付", "1", "100.0000", "66.6667", "67", ""),  # 200 × 100/300
         ("2", "省级资金", "0", "0.0000", "0.0000", "—", ""),
@@ -177,8 +177,8 @@ def test_each_table_is_a_constant_number_of_statements_whatever_the_number_of_pr
     expected = {"regional": 1, "category": 1, "stage": 1, "department": 1, "funding": 3}
 
     def measure() -> dict[str, int]:
-        fixed.regional_table(user)  # warm: the user's organisation and region load once
-        return {name: _statements(lambda n=name: fixed.build(n, user)) for name in fixed.TABLES}
+        tables.regional_table(user)  # warm: the user's organisation and region load once
+        return {name: _statements(lambda n=name: tables.build(n, user)) for name in tables.TABLES}
 
     assert measure() == expected
     unit = world["users"]["unit1"]
@@ -186,13 +186,13 @@ def test_each_table_is_a_constant_number_of_statements_whatever_the_number_of_pr
         projects.create_project(None, f"批量项目{i}", unit.org_id, "达茂旗", "工业", Decimal("1.0000"))
     db.session.commit()
     assert measure() == expected
-    assert cells(fixed.regional_table(user))[-1] == ("10", "达茂旗", "30", "30.0000", "0.0000", "0", "")
+    assert cells(tables.regional_table(user))[-1] == ("10", "达茂旗", "30", "30.0000", "0.0000", "0", "")
 
 
 def test_the_regional_table_is_the_same_on_postgresql(pg_app):
     world = build_world()
-    assert cells(fixed.regional_table(None)) == REGIONAL_ROWS
-    assert cells(fixed.funding_table(world["users"]["finance1"]))[3] == (
+    assert cells(tables.regional_table(None)) == REGIONAL_ROWS
+    assert cells(tables.funding_table(world["users"]["finance1"]))[3] == (
         "3",
         "市级资金",
         "2",
@@ -204,13 +204,13 @@ def test_the_regional_table_is_the_same_on_postgresql(pg_app):
 
 
 def test_csv_has_a_bom_the_title_line_and_plain_amounts(world):
-    table = fixed.regional_table(None)
+    table = tables.regional_table(None)
     data = render.to_csv(table)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["项目管理平台统计表"]
     assert rows[1] == ["项目地区：包头市", f"制表时间：{table.date_text}", "单位：万元"]
-    assert rows[2] == list(fixed.COLUMNS)
+    assert rows[2] == list(tables.COLUMNS)
     assert rows[3] == ["", "汇总", "7", "61100.5000", "2301.0000", "4", ""]
     assert rows[8] == ["3", "昆区", "2", "16000.0000", "2000.0000", "13", ""]  # after 1 东河区, 2 青山区
     assert rows[-1] == [f"数据截至 {table.time_text}（北京时间）"]
@@ -219,12 +219,12 @@ def test_csv_has_a_bom_the_title_line_and_plain_amounts(world):
 def test_excel_has_merged_title_rows_number_formats_and_the_as_of_time(world):
     from openpyxl import load_workbook
 
-    table = fixed.regional_table(None)
+    table = tables.regional_table(None)
     sheet = load_workbook(io.BytesIO(render.to_xlsx(table))).active
     assert sheet["A1"].value == "项目管理平台统计表"
     assert "A1:G1" in {str(r) for r in sheet.merged_cells.ranges}
     assert [sheet["A2"].value, sheet["D2"].value, sheet["F2"].value] == table.title_line()
-    assert [c.value for c in sheet[3]] == list(fixed.COLUMNS)
+    assert [c.value for c in sheet[3]] == list(tables.COLUMNS)
     total = [c.value for c in sheet[4]]
     assert total[1:6] == ["汇总", 7, 61100.5, 2301, 4]
     assert sheet["D4"].number_format == "#,##0.0000"
@@ -235,7 +235,7 @@ def test_excel_has_merged_title_rows_number_formats_and_the_as_of_time(world):
 
 
 def test_pdf_speaks_chinese_with_the_numbers(world):
-    table = fixed.regional_table(None)
+    table = tables.regional_table(None)
     data = render.to_pdf(table)
     assert data.startswith(b"%PDF")
     text = pdf_text(data)

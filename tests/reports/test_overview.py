@@ -11,7 +11,7 @@ from flask import Flask
 
 from tests.reports.fixed_support import build_world
 from zerolegwork.projects.library import ProjectQuery
-from zerolegwork.reports import overview
+from zerolegwork.reports.fixed import overview
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from tests.reports.pdf_support import PHOTO_NAME, fill_every_process, pdf_text
 from zerolegwork.extensions import db
 from zerolegwork.files.models import Attachment
 from zerolegwork.projects.errors import ProjectNotFoundError
-from zerolegwork.reports import pdf
+from zerolegwork.reports.pdf import services as pdf
 
 app = lifecycle_support.app  # evidence uploads go under the test's tmp_path
 

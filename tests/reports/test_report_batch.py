@@ -18,9 +18,9 @@ from zerolegwork.demo import DEMO_PASSWORD
 from zerolegwork.extensions import db
 from zerolegwork.jobs import OutboxJob, OutboxState
 from zerolegwork.orgs import services as orgs
-from zerolegwork.reports import batch as batches
-from zerolegwork.reports import pdf
-from zerolegwork.reports.batch_models import BatchState, ReportBatch, ReportBatchItem
+from zerolegwork.reports.batch import services as batches
+from zerolegwork.reports.batch.models import BatchState, ReportBatch, ReportBatchItem
+from zerolegwork.reports.pdf import services as pdf
 
 app = lifecycle_support.app  # the ZIPs and PDFs go to the test's own file storage
 

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 JOBS: dict[str, str] = {
     "notify_tasks_ready": "zerolegwork.notify.services:notify_tasks_ready",
     "probe": "zerolegwork.notify.services:probe",
-    "report_batch": "zerolegwork.reports.batch:run_batch",
+    "report_batch": "zerolegwork.reports.batch.services:run_batch",
     "send_mail": "zerolegwork.notify.mail:send_mail",
 }
 MAX_ATTEMPTS = 5

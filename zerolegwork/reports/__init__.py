@@ -1,1 +1,1 @@
-"""Reports: the overview, fixed statistics tables, self-composed reports, charts, project report PDFs."""
+"""Reports, in four sub-packages: fixed/ (overview, fixed tables, charts), composer/, pdf/, batch/."""

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from ..exports import csv_row, guard_sheet
-from .fixed import Table
+from ...exports import csv_row, guard_sheet
+from .tables import Table
 
 MONEY_FORMAT = "#,##0.0000"
 PDF_FONT = "STSong-Light"  # reportlab's built-in CJK CID font: nothing to ship, Chinese in every PDF reader

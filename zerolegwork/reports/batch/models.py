@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ...db import UTCDateTime, utcnow
+from ...extensions import db
 
 
 class BatchState(StrEnum):

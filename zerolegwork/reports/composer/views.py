@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from ..engine.routing import today_local
-from ..extensions import db
-from ..projects.classification import STAGES, VOCABULARIES
-from ..registration.services import regions
-from . import composer
-from .composer_models import ReportDefinition  # also registers the table at app start
+from ...engine.routing import today_local
+from ...extensions import db
+from ...projects.classification import STAGES, VOCABULARIES
+from ...registration.services import regions
+from . import services as composer
+from .models import ReportDefinition  # also registers the table at app start
 
 bp = Blueprint("composer", __name__, url_prefix="/reports/compose", template_folder="templates")
 EXPORT_FORMATS = {"xlsx": composer.XLSX_MIME, "csv": "text/csv; charset=utf-8"}

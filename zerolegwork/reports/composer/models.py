@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ...db import UTCDateTime, utcnow
+from ...extensions import db
 
 
 class ReportDefinition(db.Model):

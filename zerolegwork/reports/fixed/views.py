@@ -7,9 +7,10 @@ import io
 from flask import Blueprint, jsonify, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from ..db import utcnow
-from ..projects import library
-from . import charts, fixed, overview, render
+from ...db import utcnow
+from ...projects import library
+from . import charts, overview, render
+from . import tables as fixed
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 

@@ -8,11 +8,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..i18n import local_time
-from . import batch as batches
-from . import pdf
-from .batch_models import BatchState, ReportBatch
+from ...extensions import db
+from ...i18n import local_time
+from ..batch import services as batches
+from ..batch.models import BatchState, ReportBatch
+from . import services as pdf
 
 bp = Blueprint("project_reports", __name__, url_prefix="/reports/projects", template_folder="templates")
 RECENT_BATCHES = 20

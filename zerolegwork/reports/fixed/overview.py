@@ -16,12 +16,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select
 
-from ..extensions import db
-from ..orgs.models import Organisation, Region, User
-from ..projects import library
-from ..projects.classification import CATEGORIES, STAGES
-from ..projects.models import Project, ProjectState
-from .fixed import _exact, completion_percent
+from ...extensions import db
+from ...orgs.models import Organisation, Region, User
+from ...projects import library
+from ...projects.classification import CATEGORIES, STAGES
+from ...projects.models import Project, ProjectState
+from .tables import completion_percent, exact
 
 STATE_LABELS = {
     ProjectState.DRAFT: _l("Draft"),
@@ -80,7 +80,7 @@ def _measures() -> tuple[Any, ...]:
 
 
 def _group(label: str, n: Any, planned: Any, cumulative: Any, args: dict[str, str] | None) -> Group:
-    return Group(str(label), int(n or 0), _exact(planned), _exact(cumulative), args)
+    return Group(str(label), int(n or 0), exact(planned), exact(cumulative), args)
 
 
 def _by_column(
@@ -183,8 +183,8 @@ __all__ = ["Group", "Grouping", "Overview", "investment_overview"]
 
 def filter_choices() -> dict[str, Any]:
     """Regions, competent departments and vocabularies for the reports' filter form (two short queries)."""
-    from ..orgs.models import OrgKind
-    from ..projects.classification import VOCABULARIES
+    from ...orgs.models import OrgKind
+    from ...projects.classification import VOCABULARIES
 
     regions = db.session.scalars(select(Region).order_by(Region.sort_order, Region.id)).all()
     departments = db.session.scalars(

@@ -20,16 +20,16 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import ColumnElement, func, or_, select
 
-from ..extensions import db
-from ..files.models import Attachment
-from ..files.services import attachments_of
-from ..i18n import SHANGHAI
-from ..orgs.models import User
-from ..projects import library
-from ..projects.models import LogEntry, Project
-from ..projects.services import get_visible_project
-from ..records.models import ProgressReport
-from .fixed import _exact
+from ...extensions import db
+from ...files.models import Attachment
+from ...files.services import attachments_of
+from ...i18n import SHANGHAI
+from ...orgs.models import User
+from ...projects import library
+from ...projects.models import LogEntry, Project
+from ...projects.services import get_visible_project
+from ...records.models import ProgressReport
+from .tables import exact
 
 PERCENTS = ("time_progress", "work_quantity_progress")
 AMOUNTS = ("investment_completed", "funds_disbursed")
@@ -121,7 +121,7 @@ def group_progress(user: User, query: library.ProjectQuery) -> dict[str, Any]:
     count, planned = db.session.execute(
         select(func.count(Project.id), func.sum(Project.planned_investment)).where(where)
     ).one()
-    planned = _exact(planned)
+    planned = exact(planned)
     ids = select(Project.id).where(where).correlate(None)
     latest = (
         select(func.max(ProgressReport.id))

@@ -27,14 +27,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 
-from ..db import utcnow
-from ..extensions import db
-from ..i18n import SHANGHAI
-from ..orgs.models import Organisation, OrgLevel, Region, User
-from ..projects.classification import CATEGORIES, STAGES
-from ..projects.models import Project
-from ..records.fields import SOURCES
-from ..records.models import FundingSource, InvestmentPlan
+from ...db import utcnow
+from ...extensions import db
+from ...i18n import SHANGHAI
+from ...orgs.models import Organisation, OrgLevel, Region, User
+from ...projects.classification import CATEGORIES, STAGES
+from ...projects.models import Project
+from ...records.fields import SOURCES
+from ...records.models import FundingSource, InvestmentPlan
 
 CITY_NAME = "包头市"  # 项目地区 of the whole city: the city region itself is called 市本级 in the table
 TITLE = "项目管理平台统计表"
@@ -154,10 +154,10 @@ class _Sums:
 
 
 def _sums(count: Any, planned: Any, cumulative: Any) -> _Sums:
-    return _Sums(int(count or 0), _exact(planned), _exact(cumulative))
+    return _Sums(int(count or 0), exact(planned), exact(cumulative))
 
 
-def _exact(value: Any) -> Decimal:
+def exact(value: Any) -> Decimal:
     """A database sum as a four-place Decimal (SQLite hands REAL back; PostgreSQL numeric is exact)."""
     if value is None:
         return ZERO
@@ -172,7 +172,7 @@ def scope(user: User | None) -> ColumnElement[bool]:
     """The projects a table counts: the user's visible ones, every project for None (the CLI)."""
     if user is None:
         return true()
-    from ..permissions import project_scope
+    from ...permissions import project_scope
 
     return project_scope(user)
 

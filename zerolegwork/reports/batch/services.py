@@ -31,19 +31,19 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from .. import jobs
-from ..audit import services as audit
-from ..db import utcnow
-from ..exports import csv_row
-from ..extensions import db
-from ..files.storage import storage
-from ..i18n import SHANGHAI
-from ..jobs import OutboxJob, OutboxState
-from ..orgs.models import User
-from ..projects.library import ProjectQuery, filtered
-from ..projects.models import Project
-from . import pdf
-from .batch_models import BatchState, ReportBatch, ReportBatchItem
+from ... import jobs
+from ...audit import services as audit
+from ...db import utcnow
+from ...exports import csv_row
+from ...extensions import db
+from ...files.storage import storage
+from ...i18n import SHANGHAI
+from ...jobs import OutboxJob, OutboxState
+from ...orgs.models import User
+from ...projects.library import ProjectQuery, filtered
+from ...projects.models import Project
+from ..pdf import services as pdf
+from .models import BatchState, ReportBatch, ReportBatchItem
 
 log = logging.getLogger(__name__)
 
