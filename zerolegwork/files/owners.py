@@ -125,16 +125,23 @@ def may_withdraw(user: User, attachment: Attachment, last: datetime | None) -> b
 
 @dataclass
 class EvidenceRights:
-    """What the user may do on an evidence card: the slots they may add to, the versions they may withdraw."""
+    """What an evidence card offers the user: slots to add to, versions to withdraw; and each line's current one."""
 
     addable: set[str] = field(default_factory=set)
     withdrawable: set[int] = field(default_factory=set)
+    current: set[int] = field(default_factory=set)  # the newest version not withdrawn of each slot and owner
 
 
 def rights_of(user: User, project: Project, slots: Iterable[Slot], attachments: Iterable[Attachment]) -> EvidenceRights:
     """The evidence rights of a user on a page showing these slots and attachments."""
     last = last_completion(project.id)
+    attachments = list(attachments)
+    newest: dict[tuple[str, int], Attachment] = {}
+    for a in attachments:
+        if a.withdrawn_at is None and (a.slot, a.owner_org_id) not in newest:
+            newest[(a.slot, a.owner_org_id)] = a
     return EvidenceRights(
         {s.key for s in slots if may_add(user, project, s.key)},
         {a.id for a in attachments if may_withdraw(user, a, last)},
+        {a.id for a in newest.values()},
     )

@@ -193,11 +193,12 @@ def missing_evidence(user: User, project_id: int, slots: Iterable[Slot]) -> list
     """The required slots without a current version in the user's own line (the unit's, or their department's)."""
     project = get_visible_project(user, project_id)
     present = set(
-        db.session.execute(
+        tuple(row)
+        for row in db.session.execute(
             select(Attachment.slot, Attachment.owner_org_id)
             .where(Attachment.project_id == project.id, Attachment.withdrawn_at.is_(None))
             .distinct()
-        ).tuples()
+        ).all()
     )
 
     def line(slot: Slot) -> int:
