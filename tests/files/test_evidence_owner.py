@@ -230,3 +230,25 @@ def test_forms_naming_one_slot_must_agree_on_its_owner(tmp_path):
     (forms / "department_check.json").write_text(json.dumps(form))
     problems = [str(p) for p in load_catalog(root / "bpmn", forms).problems]
     assert any("evidence.review_opinion" in p and "owner" in p for p in problems), problems
+
+
+def test_the_units_version_is_on_record_once_submitted(app, client, login, people):
+    project = people["projects"][0]
+    version = up(people, "unit1", UNIT_SLOT)
+    db.session.commit()
+    submit(people, 0)  # the material reached the departments
+    login("unit1")
+    assert f'data-testid="withdraw-{version.id}"' not in client.get(f"/projects/{project.id}").get_data(as_text=True)
+    resp = client.post(f"/files/{version.id}/withdraw")
+    assert resp.status_code == 409 and "已进入下一环节" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Attachment, version.id).withdrawn_at is None
+
+
+def test_the_reviewer_withdraws_its_own_material_while_its_task_is_open(app, people):
+    project = people["projects"][0]
+    submit(people, 0)
+    (task,) = ready_tasks(project.id, "finance")
+    finance1 = people["users"]["finance1"]
+    review = services.upload(finance1, project.id, REVIEW_SLOT, "意见.pdf", io.BytesIO(samples.PDF), task.id)
+    assert services.withdraw(finance1, review.id).withdrawn_at is not None

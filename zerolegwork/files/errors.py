@@ -64,7 +64,7 @@ class EvidenceOwnerError(Exception):
 
 
 class EvidenceOnRecordError(Exception):
-    """The version was already carried by a completed step (or withdrawn before): it can no longer be withdrawn."""
+    """The matter moved on after the version was uploaded (or it was withdrawn already): it cannot be withdrawn."""
 
 
 class AttachmentNotFoundError(Exception):
@@ -91,8 +91,8 @@ def message_for(exc: Exception) -> tuple[int, str]:
         }.get(exc.reason, _("You may not do this."))
     if isinstance(exc, EvidenceOnRecordError):
         return 409, _(
-            "This version is already on record (a step was completed after it was uploaded) and cannot be "
-            "withdrawn. Upload a new version instead."
+            "This version is already on record (the matter moved on to a next step after it was uploaded) and "
+            "cannot be withdrawn. Upload a new version instead."
         )
     if isinstance(exc, FileTooLargeError):
         return 413, _("The file is too large: at most %(size)s MB per file.", size=_mib(exc.limit))

@@ -104,17 +104,19 @@ def may_add(user: User, project: Project, slot: str) -> bool:
     return True
 
 
-def last_completion(project_id: int) -> datetime | None:
-    """When a step of the project was last completed (None: never)."""
-    return db.session.scalar(
-        select(func.max(HumanTask.completed_at)).where(
-            HumanTask.project_id == project_id, HumanTask.state == HumanTaskState.COMPLETED
-        )
-    )
+def last_step(project_id: int) -> datetime | None:
+    """When the project last moved on: a task of it was created (the material reached someone) or completed."""
+    created, completed = db.session.execute(
+        select(
+            func.max(HumanTask.created_at),
+            func.max(HumanTask.completed_at).filter(HumanTask.state == HumanTaskState.COMPLETED),
+        ).where(HumanTask.project_id == project_id)
+    ).one()
+    return max((t for t in (created, completed) if t is not None), default=None)
 
 
 def on_record(attachment: Attachment, last: datetime | None) -> bool:
-    """A version is on record once a step of its project was completed after it was uploaded."""
+    """A version is on record once its project moved on (a task created or completed) after it was uploaded."""
     return last is not None and last >= attachment.created_at
 
 
@@ -134,7 +136,7 @@ class EvidenceRights:
 
 def rights_of(user: User, project: Project, slots: Iterable[Slot], attachments: Iterable[Attachment]) -> EvidenceRights:
     """The evidence rights of a user on a page showing these slots and attachments."""
-    last = last_completion(project.id)
+    last = last_step(project.id)
     attachments = list(attachments)
     newest: dict[tuple[str, int], Attachment] = {}
     for a in attachments:

@@ -141,14 +141,12 @@ def _ensure_blob(sha256: str, size: int, content_type: str) -> None:
 
 def withdraw(user: User, attachment_id: int) -> Attachment:
     """Mark a version withdrawn (kept for the record, never removed): the uploader's organisation only,
-    and only while no step of the project has been completed since it was uploaded (flush only)."""
+    and only until the project moves on (a task created or completed after the upload; flush only)."""
     attachment = get_for_download(user, attachment_id)
     _lock_project(attachment.project_id)
     if attachment.org_id != user.org_id:
         raise EvidenceOwnerError("withdraw")
-    if attachment.withdrawn_at is not None or owners.on_record(
-        attachment, owners.last_completion(attachment.project_id)
-    ):
+    if attachment.withdrawn_at is not None or owners.on_record(attachment, owners.last_step(attachment.project_id)):
         raise EvidenceOnRecordError(str(attachment.id))
     attachment.withdrawn_at = utcnow()
     attachment.withdrawn_by_id = user.id
