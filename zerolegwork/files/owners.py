@@ -28,26 +28,30 @@ def declared_owners() -> dict[str, str]:
         select(ProcessDefinition.id, ProcessDefinition.sha256).order_by(ProcessDefinition.id.desc()).limit(1)
     ).first()
     key = (str(db.engine.url), newest[0] if newest else None, newest[1] if newest else None)
-    if key not in _declared:
-        latest = (
-            select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("version"))
-            .group_by(ProcessDefinition.process_id)
-            .subquery()
+    cached = _declared.get(key)
+    if cached is not None:
+        return cached
+    latest = (
+        select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.process_id)
+        .subquery()
+    )
+    bundles = db.session.scalars(
+        select(ProcessDefinition.bundle)
+        .join(
+            latest,
+            (ProcessDefinition.process_id == latest.c.process_id) & (ProcessDefinition.version == latest.c.version),
         )
-        bundles = db.session.scalars(
-            select(ProcessDefinition.bundle).join(
-                latest,
-                (ProcessDefinition.process_id == latest.c.process_id) & (ProcessDefinition.version == latest.c.version),
-            )
-        )
-        owners: dict[str, str] = {}
-        for bundle in bundles:
-            for form in (bundle.get("forms") or {}).values():
-                for slot in slots_of(form):
-                    owners.setdefault(slot.key, slot.owner)
-        _declared.clear()
-        _declared[key] = owners
-    return _declared[key]
+        .order_by(ProcessDefinition.id.desc())  # where two deployments disagree, the newest one's word counts
+    )
+    owners: dict[str, str] = {}
+    for bundle in bundles:
+        for form in (bundle.get("forms") or {}).values():
+            for slot in slots_of(form):
+                owners.setdefault(slot.key, slot.owner)
+    _declared.clear()
+    _declared[key] = owners
+    return owners
 
 
 def owner_of_slot(slot: str) -> str:
