@@ -160,6 +160,8 @@ HANDLED: tuple[Handled, ...] = (
     Handled(ProjectStateError, Work.ROLLBACK, project_message),
     Handled(WithdrawRefusedError, Work.ROLLBACK, project_message),
     Handled(files.AttachmentNotFoundError, Work.REFUSED, files.message_for),
+    Handled(files.EvidenceOwnerError, Work.REFUSED, files.message_for),
+    Handled(files.EvidenceOnRecordError, Work.ROLLBACK, files.message_for),
     Handled(files.UploadError, Work.ROLLBACK, files.message_for),
     Handled(TaskClaimedError, Work.ROLLBACK, _own_message),
     Handled(CountersignError, Work.ROLLBACK, _own_message),

@@ -79,7 +79,8 @@ POLICY: dict[str, Rule] = {
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)
-    "files.upload": Rule.SIGNED_IN,  # whoever sees the project, checked in files/services.py
+    "files.upload": Rule.SIGNED_IN,  # the slot owner's side only (unit + agencies, or a department), files/owners.py
+    "files.withdraw": Rule.SIGNED_IN,  # the uploader's organisation, until a step completes after it, files/owners.py
     "files.download": Rule.SIGNED_IN,  # whoever sees the attachment's project, files/services.py
     "files.preview": Rule.SIGNED_IN,  # as files.download
     # records domain (process records)

@@ -28,7 +28,9 @@ FORM = {
         "other_material",
     ]
 }
-PARTIAL = '{% from "files/_evidence.html" import evidence %}{{ evidence(project, slots, attachments, task_id) }}'
+PARTIAL = (
+    '{% from "files/_evidence.html" import evidence %}{{ evidence(project, slots, attachments, task_id, rights) }}'
+)
 
 
 def test_a_form_names_its_evidence_slots():
@@ -51,15 +53,19 @@ def test_a_badly_named_slot_is_refused(entry):
 def render(app, people, user, task_id=None):
     from flask_login import login_user
 
+    from zerolegwork.files.owners import rights_of
+
     project = people["projects"][0]
     with app.test_request_context("/"):
         login_user(user)
+        attachments = services.attachments_of(user, project.id, withdrawn=True)
         return render_template_string(
             PARTIAL,
             project=project,
             slots=slots_of(FORM),
-            attachments=services.attachments_of(user, project.id),
+            attachments=attachments,
             task_id=task_id,
+            rights=rights_of(user, project, slots_of(FORM), attachments),
         )
 
 
@@ -92,7 +98,7 @@ def test_the_partial_shows_local_time_and_nothing_when_a_form_asks_for_no_eviden
     assert local_time(attachment.created_at) in render(app, people, unit1)
     project = people["projects"][0]
     with app.test_request_context("/"):
-        empty = render_template_string(PARTIAL, project=project, slots=[], attachments=[], task_id=None)
+        empty = render_template_string(PARTIAL, project=project, slots=[], attachments=[], task_id=None, rights=None)
     assert empty.strip() == ""
     assert isinstance(slots_of(FORM)[0], Slot)
 

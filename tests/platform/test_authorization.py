@@ -7,6 +7,7 @@ role may not see. Anonymous users are sent to the sign-in page.
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -64,17 +65,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
         projects.submit_for_signoff(unit, unit_project.id)
         db.session.commit()
         (finance_task,) = ready_tasks(unit_project.id, "finance")
+        # the unit's own evidence: others may not withdraw it (404 who cannot see it, 403 who can)
+        from tests.files import samples
+        from zerolegwork.files import services as files
+
+        evidence = files.upload(unit, unit_project.id, "feasibility_report", "报告.pdf", io.BytesIO(samples.PDF))
+        db.session.commit()
         world = {
             "unit_project": unit_project.id,
             "other_project": other_project.id,
             "finance_task": finance_task.id,
             "pending_org": pending.id,
+            "unit_evidence": evidence.id,
         }
         db.session.remove()
     return app, world
 
 
-def foreign(role: str, param: str, world: dict[str, Any]) -> Any:
+def foreign(role: str, param: str, world: dict[str, Any], endpoint: str = "") -> Any:
     """An object for `param` that `role` must not see; None when the role legitimately sees them all."""
     if param == "project_id":
         return {
@@ -91,6 +99,12 @@ def foreign(role: str, param: str, world: dict[str, Any]) -> Any:
         return world["pending_org"]
     if param == "what":
         return None if role == "department_admin" else "level"
+    if param == "attachment_id":
+        # withdrawing the unit's version is refused to every other role; seeing it, to those outside the project
+        if endpoint == "files.withdraw":
+            return None if role == "unit" else world["unit_evidence"]
+        sees = {"unit", "agency", "city_department", "department_admin", "auditor"}
+        return None if role in sees else world["unit_evidence"]
     return None
 
 
@@ -131,7 +145,7 @@ def attempts(world: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             continue
         for method in sorted(rule_.methods - {"HEAD", "OPTIONS"}):
             for role in ROLES:
-                values = {arg: foreign(role, arg, world) for arg in rule_.arguments}
+                values = {arg: foreign(role, arg, world, rule_.endpoint) for arg in rule_.arguments}
                 complete = all(v is not None for v in values.values())
                 objects_guarded = bool(values) and complete
                 role_guarded = rule in ROLE_RULE_ALLOWED and role not in ROLE_RULE_ALLOWED[rule]
@@ -170,4 +184,8 @@ def test_every_route_refuses_every_role_that_may_not_use_it(site):
     with app.app_context():
         untouched = db.session.get(HumanTask, world["finance_task"])
         assert untouched.state == "ready"
+        from zerolegwork.files.models import Attachment
+
+        assert db.session.get(Attachment, world["unit_evidence"]).withdrawn_at is None
+        assert [e for _r, e, _m, _u in tried if e == "files.withdraw"], "withdraw was not tried"
     assert failures == []

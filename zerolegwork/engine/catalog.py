@@ -106,6 +106,7 @@ def load_catalog(bpmn_dir: str | Path, forms_dir: str | Path) -> Catalog:
     bpmn_files = _read_files(Path(bpmn_dir), ".bpmn", problems)
     dmn_files = _read_files(Path(bpmn_dir), ".dmn", problems)
     forms = _load_forms(Path(forms_dir), problems)
+    _check_slot_owners(forms, problems)
 
     process_file: dict[str, str] = {}
     decision_file: dict[str, str] = {}
@@ -165,6 +166,23 @@ def _load_forms(folder: Path, problems: list[Problem]) -> dict[str, Any]:
             continue
         forms[key] = data
     return forms
+
+
+def _check_slot_owners(forms: dict[str, Any], problems: list[Problem]) -> None:
+    """An evidence slot key names one kind of material: every form naming it declares the same owner."""
+    owners: dict[str, tuple[str, str]] = {}
+    for key, form in sorted(forms.items()):
+        for entry in form.get("evidence") or []:
+            slot, owner = (entry, "unit") if isinstance(entry, str) else (entry["slot"], entry.get("owner", "unit"))
+            first = owners.setdefault(slot, (owner, key))
+            if first[0] != owner:
+                problems.append(
+                    Problem(
+                        f"{key}.json",
+                        f"evidence.{slot}",
+                        f"owner {owner!r} differs from {first[1]}.json's {first[0]!r}",
+                    )
+                )
 
 
 def _xsd_ok(name: str, text: str, problems: list[Problem], dmn: bool) -> bool:

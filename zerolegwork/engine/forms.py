@@ -15,6 +15,9 @@ FIELD_TYPES = {"text", "textarea", "choice", "decimal", "integer", "date", "bool
 COLUMN_TYPES = {"text", "decimal", "integer", "date", "choice"}
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 SLOT_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")
+# whose material an evidence slot holds: the project unit's (its engaged agencies add to it too), each
+# reviewing department's own, or both kept apart (a form the unit and a department both fill in)
+EVIDENCE_OWNERS = ("unit", "reviewer", "each")
 LOCALES = ("zh_CN", "en")
 RESERVED_NAMES = {"signed_by", "signed_by_id", "signed_at", "department", "task", "org_name"}
 # a rows field allows at most `max_rows` rows (default DEFAULT_MAX_ROWS), never more than ROWS_LIMIT
@@ -128,7 +131,7 @@ def _check_rows(f: dict[str, Any], name: str) -> None:
 
 
 def _check_evidence(evidence: Any) -> None:
-    """The attachments a form asks for: [{"slot", "label", "required", "photo"}] (a bare slot name also works)."""
+    """The attachments a form asks for: [{"slot", "label", "required", "photo", "owner"}] (or a bare slot name)."""
     if evidence is None:
         return
     if not isinstance(evidence, list):
@@ -148,6 +151,8 @@ def _check_evidence(evidence: Any) -> None:
         for flag in ("required", "photo"):
             if flag in entry and not isinstance(entry[flag], bool):
                 raise FormError(f"{flag} must be true or false", where)
+        if entry.get("owner", "unit") not in EVIDENCE_OWNERS:
+            raise FormError(f"owner must be one of {', '.join(EVIDENCE_OWNERS)}", where)
         extensions = entry.get("extensions")
         if extensions is not None and (
             not isinstance(extensions, list) or not extensions or not all(isinstance(e, str) for e in extensions)

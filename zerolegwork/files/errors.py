@@ -50,6 +50,23 @@ class DamagedFileError(UploadError):
     """The file has the right signature but cannot be read (truncated, corrupt, encrypted)."""
 
 
+class EvidenceOwnerError(Exception):
+    """The material of this slot is another side's: the user may not add to it, nor withdraw that version.
+
+    `reason`: "unit" (the project unit's and its agencies' material), "reviewer" (departments' review
+    material), "log" (another organisation's construction-log entry), "withdraw" (another's version).
+    Nothing is stored; the refusal is audited.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EvidenceOnRecordError(Exception):
+    """The matter moved on after the version was uploaded (or it was withdrawn already): it cannot be withdrawn."""
+
+
 class AttachmentNotFoundError(Exception):
     """The attachment does not exist, or the user may not see its project."""
 
@@ -62,6 +79,21 @@ def message_for(exc: Exception) -> tuple[int, str]:
     """Return the HTTP status and the user-facing message for an error of this domain."""
     if isinstance(exc, AttachmentNotFoundError):
         return 404, _("The file does not exist, or you may not see it.")
+    if isinstance(exc, EvidenceOwnerError):
+        return 403, {
+            "unit": _(
+                "This document is the project unit's material: only the unit and the agencies it engaged "
+                "may upload it. Upload your own material in your review document instead."
+            ),
+            "reviewer": _("This document is a reviewing department's own material: only departments may upload it."),
+            "log": _("These photos belong to another organisation's log entry."),
+            "withdraw": _("Only the organisation that uploaded this version may withdraw it."),
+        }.get(exc.reason, _("You may not do this."))
+    if isinstance(exc, EvidenceOnRecordError):
+        return 409, _(
+            "This version is already on record (the matter moved on to a next step after it was uploaded) and "
+            "cannot be withdrawn. Upload a new version instead."
+        )
     if isinstance(exc, FileTooLargeError):
         return 413, _("The file is too large: at most %(size)s MB per file.", size=_mib(exc.limit))
     if isinstance(exc, ActiveContentError):

@@ -23,10 +23,15 @@ class Blob(db.Model):
 
 
 class Attachment(db.Model):
-    """A file attached to a project as evidence for one slot of a form; each new upload is a new version."""
+    """A file attached to a project as evidence for one slot of a form; each new upload is a new version.
+
+    Versions are numbered per owner (`owner_org_id`): the project unit's material (to which its engaged
+    agencies add too) is one line, each department's own review material another, so nobody's upload
+    ever becomes the newest version of someone else's material. A withdrawn version stays, marked.
+    """
 
     # also the index of "this project's attachments of this slot, newest first"
-    __table_args__ = (UniqueConstraint("project_id", "slot", "version"),)
+    __table_args__ = (UniqueConstraint("project_id", "slot", "owner_org_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
@@ -39,8 +44,13 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))  # the uploader's organisation
+    # whose material this version belongs to: the project's unit, a department, a log entry's author
+    owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    uploaded_by: Mapped[User] = relationship()
-    org: Mapped[Organisation] = relationship()
+    uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
+    org: Mapped[Organisation] = relationship(foreign_keys=[org_id])
+    owner_org: Mapped[Organisation] = relationship(foreign_keys=[owner_org_id])

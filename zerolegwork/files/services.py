@@ -21,8 +21,15 @@ from ..orgs.models import User
 from ..projects.errors import ProjectNotFoundError
 from ..projects.models import Project
 from ..projects.services import get_visible_project
-from . import validation
-from .errors import AttachmentNotFoundError, FileTooLargeError, NoFileError, SlotError
+from . import owners, validation
+from .errors import (
+    AttachmentNotFoundError,
+    EvidenceOnRecordError,
+    EvidenceOwnerError,
+    FileTooLargeError,
+    NoFileError,
+    SlotError,
+)
 from .models import Attachment, Blob
 from .slots import SLOT_RE, Slot
 from .storage import storage
@@ -42,12 +49,15 @@ def upload(
 ) -> Attachment:
     """Check a file and attach it to a project as the next version of a slot (flush only).
 
-    Anyone who may see the project may add evidence to it. The content is stored once per sha256;
-    the same file uploaded again as the newest version of the same slot returns that version.
+    The version joins its owner's line (files/owners.py): the project unit's material takes versions
+    from the unit and its engaged agencies only, a review slot from each department for itself; anyone
+    else is refused (EvidenceOwnerError) before a byte is read. The content is stored once per sha256;
+    the same file uploaded again as the newest version of the same line returns that version.
     """
     project = get_visible_project(user, project_id)
     if not SLOT_RE.fullmatch(slot or ""):
         raise SlotError(slot)
+    owner_org_id = owners.line_owner(user, project, slot)
     if task_id is not None:
         task_project = db.session.scalar(select(HumanTask.project_id).where(HumanTask.id == task_id))
         if task_project != project.id:
@@ -64,14 +74,19 @@ def upload(
         spool.seek(0)
         storage().put(sha256, spool)  # type: ignore[arg-type]
     _lock_project(project.id)
-    latest = db.session.scalars(
-        select(Attachment)
-        .where(Attachment.project_id == project.id, Attachment.slot == slot)
-        .order_by(Attachment.version.desc())
-        .limit(1)
-    ).first()
-    if latest is not None and latest.sha256 == sha256:
-        return latest  # a repeated upload (a double tap on a phone) adds no version
+    line = list(
+        db.session.scalars(
+            select(Attachment)
+            .where(
+                Attachment.project_id == project.id, Attachment.slot == slot, Attachment.owner_org_id == owner_org_id
+            )
+            .order_by(Attachment.version.desc())
+        )
+    )
+    latest = line[0] if line else None
+    current = next((a for a in line if a.withdrawn_at is None), None)
+    if current is not None and current.sha256 == sha256:
+        return current  # a repeated upload (a double tap on a phone) adds no version
     _ensure_blob(sha256, size, content_type)
     attachment = Attachment(
         project_id=project.id,
@@ -84,6 +99,7 @@ def upload(
         version=(latest.version if latest else 0) + 1,
         uploaded_by_id=user.id,
         org_id=user.org_id,
+        owner_org_id=owner_org_id,
     )
     db.session.add(attachment)
     db.session.flush()
@@ -123,25 +139,72 @@ def _ensure_blob(sha256: str, size: int, content_type: str) -> None:
     )
 
 
-def attachments_of(user: User, project_id: int, slot: str | None = None) -> list[Attachment]:
-    """A project's attachments (of one slot, or all), grouped by slot, newest version first."""
+def withdraw(user: User, attachment_id: int) -> Attachment:
+    """Mark a version withdrawn (kept for the record, never removed): the uploader's organisation only,
+    and only until the project moves on (a task created or completed after the upload; flush only)."""
+    attachment = get_for_download(user, attachment_id)
+    _lock_project(attachment.project_id)
+    if attachment.org_id != user.org_id:
+        raise EvidenceOwnerError("withdraw")
+    if attachment.withdrawn_at is not None or owners.on_record(attachment, owners.last_step(attachment.project_id)):
+        raise EvidenceOnRecordError(str(attachment.id))
+    attachment.withdrawn_at = utcnow()
+    attachment.withdrawn_by_id = user.id
+    db.session.flush()
+    audit.record(
+        "file.withdraw",
+        "attachment",
+        attachment.id,
+        user.id,
+        slot=attachment.slot,
+        version=attachment.version,
+        project=attachment.project_id,
+    )
+    return attachment
+
+
+def attachments_of(user: User, project_id: int, slot: str | None = None, withdrawn: bool = False) -> list[Attachment]:
+    """A project's attachments (of one slot, or all), by slot and owner, newest version first.
+
+    Withdrawn versions are left out unless asked for (the evidence card shows them, marked).
+    """
     project = get_visible_project(user, project_id)
     stmt = (
         select(Attachment)
-        .options(joinedload(Attachment.uploaded_by), joinedload(Attachment.org))
+        .options(joinedload(Attachment.uploaded_by), joinedload(Attachment.org), joinedload(Attachment.owner_org))
         .where(Attachment.project_id == project.id)
-        .order_by(Attachment.slot, Attachment.version.desc())
+        .order_by(
+            Attachment.slot,
+            Attachment.owner_org_id != project.unit_id,
+            Attachment.owner_org_id,
+            Attachment.version.desc(),
+        )
     )
     if slot is not None:
         stmt = stmt.where(Attachment.slot == slot)
+    if not withdrawn:
+        stmt = stmt.where(Attachment.withdrawn_at.is_(None))
     return list(db.session.scalars(stmt))
 
 
 def missing_evidence(user: User, project_id: int, slots: Iterable[Slot]) -> list[Slot]:
-    """The required slots that have no attachment yet."""
+    """The required slots without a current version in the user's own line (the unit's, or their department's)."""
     project = get_visible_project(user, project_id)
-    present = set(db.session.scalars(select(Attachment.slot).where(Attachment.project_id == project.id).distinct()))
-    return [s for s in slots if s.required and s.key not in present]
+    present = set(
+        tuple(row)
+        for row in db.session.execute(
+            select(Attachment.slot, Attachment.owner_org_id)
+            .where(Attachment.project_id == project.id, Attachment.withdrawn_at.is_(None))
+            .distinct()
+        ).all()
+    )
+
+    def line(slot: Slot) -> int:
+        return (
+            owners.line_owner(user, project, slot.key) if owners.may_add(user, project, slot.key) else project.unit_id
+        )
+
+    return [s for s in slots if s.required and (s.key, line(s)) not in present]
 
 
 def get_for_download(user: User, attachment_id: int) -> Attachment:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine.forms import EVIDENCE_OWNERS
 from .validation import CONTENT_TYPES, IMAGE_EXTENSIONS
 
 SLOT_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")
@@ -15,12 +16,13 @@ DOCUMENT_EXTENSIONS = ("pdf", "docx", "xlsx", "doc", "xls", *IMAGE_EXTENSIONS)
 
 @dataclass(frozen=True)
 class Slot:
-    """One piece of evidence a form asks for: its key, its {zh_CN, en} label and the files it takes."""
+    """One piece of evidence a form asks for: its key, its {zh_CN, en} label, the files it takes, whose it is."""
 
     key: str
     label: Mapping[str, str]
     extensions: tuple[str, ...] = DOCUMENT_EXTENSIONS
     required: bool = False
+    owner: str = "unit"  # one of EVIDENCE_OWNERS (files/owners.py says who may add to it)
 
     @property
     def photo(self) -> bool:
@@ -38,7 +40,7 @@ class Slot:
 
 
 def slots_of(form: Mapping[str, Any]) -> list[Slot]:
-    """Read a form's `evidence` list: a slot key, or {"slot", "label", "extensions", "required"}."""
+    """Read a form's `evidence` list: a slot key, or {"slot", "label", "extensions", "required", "owner"}."""
     slots = []
     for entry in form.get("evidence") or []:
         if isinstance(entry, str):
@@ -50,6 +52,9 @@ def slots_of(form: Mapping[str, Any]) -> list[Slot]:
         unknown = set(extensions) - set(CONTENT_TYPES)
         if unknown:
             raise ValueError(f"evidence slot {key!r} names unknown extensions {sorted(unknown)}")
+        owner = entry.get("owner") or "unit"
+        if owner not in EVIDENCE_OWNERS:
+            raise ValueError(f"evidence slot {key!r} names unknown owner {owner!r}")
         label = entry.get("label") or {}
-        slots.append(Slot(key, label, extensions, bool(entry.get("required"))))
+        slots.append(Slot(key, label, extensions, bool(entry.get("required")), owner))
     return slots

@@ -58,6 +58,16 @@ def upload(project_id: int):  # type: ignore[no-untyped-def]
     return redirect(back or url_for("projects.detail", project_id=project.id), 303)
 
 
+@bp.route("/<int:attachment_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(attachment_id: int):  # type: ignore[no-untyped-def]
+    attachment = services.withdraw(current_user, attachment_id)
+    db.session.commit()
+    flash(_("The version was withdrawn; it stays on record, marked as withdrawn."), "success")
+    back = safe_target(request.form.get("next"))
+    return redirect(back or url_for("projects.detail", project_id=attachment.project_id), 303)
+
+
 @bp.route("/<int:attachment_id>/download")
 @login_required
 def download(attachment_id: int):  # type: ignore[no-untyped-def]

@@ -37,6 +37,7 @@ class TaskPage:
     # the evidence the form asks for, and what the project already holds
     slots: list[Any] = field(default_factory=list)
     attachments: list[Any] = field(default_factory=list)
+    evidence_rights: Any = None  # files.owners.EvidenceRights: what the user may add and withdraw
     # 会签: every invitation of the task, and the one open at this user's post
     countersigns: list[Any] = field(default_factory=list)
     my_countersign: Any = None
@@ -115,9 +116,11 @@ def task_page(user: User, task_id: int) -> TaskPage:
     held = claim_of(user.id, task_id) if can_act and ht.claimed_by_id is not None else None
     form = runtime.task_form(ht)
     from ..files import services as files
+    from ..files.owners import rights_of
     from ..files.slots import slots_of
 
     slots = slots_of(form) if project is not None else []
+    attachments = files.attachments_of(user, project.id, withdrawn=True) if slots and project is not None else []
     return TaskPage(
         ht,
         form,
@@ -131,7 +134,8 @@ def task_page(user: User, task_id: int) -> TaskPage:
         claimed_by_other=bool(held and held.blocks(user.id)),
         may_release=bool(held and not held.blocks(user.id)),
         slots=slots,
-        attachments=files.attachments_of(user, project.id) if slots and project is not None else [],
+        attachments=attachments,
+        evidence_rights=rights_of(user, project, slots, attachments) if slots and project is not None else None,
         countersigns=countersign.of_task(task_id),
         my_countersign=countersign.open_for(user, task_id),
         warning=deadlines.warning_levels([ht]).get(ht.id),

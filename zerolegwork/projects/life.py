@@ -163,7 +163,7 @@ def evidence(user: User, project: Project) -> tuple[list[Any], list[Any]]:
         for slot in slots_of(form):
             slots.setdefault(slot.key, Slot(slot.key, slot.label, slot.extensions))
     # construction-log photos are shown with their entries, not here
-    attachments = [a for a in files.attachments_of(user, project.id) if not a.slot.startswith("log_")]
+    attachments = [a for a in files.attachments_of(user, project.id, withdrawn=True) if not a.slot.startswith("log_")]
     for a in attachments:
         slots.setdefault(a.slot, Slot(a.slot, {"zh_CN": a.slot, "en": a.slot}))
     present = {a.slot for a in attachments}
@@ -173,6 +173,8 @@ def evidence(user: User, project: Project) -> tuple[list[Any], list[Any]]:
 
 def overview(project: Project, user: User) -> dict[str, Any]:
     """Everything the project page shows besides the project row itself."""
+    from ..files.owners import rights_of
+
     slots, attachments = evidence(user, project)
     return {
         "processes": process_states(project),
@@ -180,6 +182,7 @@ def overview(project: Project, user: User) -> dict[str, Any]:
         "history": history(project.id),
         "slots": slots,
         "attachments": attachments,
+        "evidence_rights": rights_of(user, project, slots, attachments),
     }
 
 

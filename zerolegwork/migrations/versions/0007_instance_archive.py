@@ -1,14 +1,14 @@
 """Instance archive: called processes that finished leave the live engine state (issue 17).
 
 Revision ID: 0007
-Revises: 0005 (another branch adds 0006_evidence_owner with down_revision 0005; chain 0007 after it at merge)
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
