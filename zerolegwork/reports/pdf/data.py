@@ -57,7 +57,7 @@ def gather(project_id: int) -> ReportData:
         db.session.scalars(
             select(Attachment)
             .options(joinedload(Attachment.uploaded_by))
-            .where(Attachment.project_id == project.id)
+            .where(Attachment.project_id == project.id, Attachment.withdrawn_at.is_(None))  # withdrawn: not evidence
             .order_by(Attachment.slot, Attachment.version.desc())
         )
     )
