@@ -35,6 +35,7 @@ from .engine.errors import (
 from .engine.scripting import caused_by_limit
 from .extensions import db
 from .files import errors as files
+from .http import wants_json
 from .inbox.errors import CountersignError, DraftTooLargeError, TaskClaimedError
 from .orgs.security import RateLimitedError
 from .projects.errors import ProjectNotFoundError, ProjectStateError, WithdrawRefusedError
@@ -186,13 +187,9 @@ def message_for(exc: Exception) -> tuple[int, str]:
     return entry.message(exc)
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
-
 def respond(status: int, message: str) -> Response:
     """Answer with a status and a message: JSON for the API and JSON clients, else the error page."""
-    if _wants_json():
+    if wants_json():
         response = jsonify(error=message, status=status)
     else:
         response = make_response(render_template("error.html", status=status, message=message))

@@ -15,6 +15,11 @@ def page_arg(limit: int = 100_000) -> int:
         return 1
 
 
+def wants_json() -> bool:
+    """Whether the request asks for JSON: the API, or a page's script (`Accept: application/json`)."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
 def safe_target(target: str | None) -> str | None:
     """`target` if it is a path on this site (never another host, however spelled), else None.
 

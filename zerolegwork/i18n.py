@@ -68,9 +68,20 @@ def money(value: object, places: int = 4) -> str:
     return f"{number:,.{places}f}"
 
 
+def file_size(size: int | None) -> str:
+    """A file's size as people read it in either language: 512 B, 1.2 KB, 3.4 MB (binary units)."""
+    value = int(size or 0)
+    if value < 1024:
+        return f"{value} B"
+    if value < 1024 * 1024:
+        return f"{value / 1024:.1f} KB"
+    return f"{value / (1024 * 1024):.1f} MB"
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     compile_catalogs()
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["get_locale"] = get_locale

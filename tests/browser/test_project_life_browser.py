@@ -168,8 +168,8 @@ def test_a_unit_registers_a_road_project_and_its_life_advances(
     ndrc = session("ndrc1", **device)
     _department_check(ndrc, name, "确认项目信息", CONFIRM["opinion"])
 
-    # 3. investment plan with its evidence: the unit types the plan, uploads the basis (the upload leaves
-    # the page: the draft is saved first, so nothing typed is lost), reloads, submits; ndrc confirms
+    # 3. investment plan with its evidence: the unit types the plan, uploads the basis in place (the page
+    # stays, every figure stays typed), reloads (the draft brings them back), submits; ndrc confirms
     open_inbox_task(unit, name, "登记投资计划")
     evidence = page.get_by_test_id("slot-investment_basis")
     expect(evidence.get_by_test_id("evidence-empty")).to_be_visible()
@@ -181,10 +181,12 @@ def test_a_unit_registers_a_road_project_and_its_life_advances(
     upload = page.get_by_test_id("upload-investment_basis")
     upload.locator('input[type="file"][name="file"]').set_input_files(pdf)
     upload.get_by_role("button", name="上传").click()
-    expect(page.locator(".alert-success")).to_contain_text("已上传")
+    expect(page.get_by_test_id("upload-investment_basis").locator("[data-upload-message]")).to_have_text("已上传。")
     expect(page).to_have_url(re.compile(re.escape(unit.base) + r"/tasks/\d+$"))
     expect(evidence.get_by_test_id("attachment")).to_have_count(1)
     expect(evidence.get_by_test_id("attachment")).to_contain_text(pdf.name)
+    for field, value in plan.items():  # never left the page: nothing to restore
+        expect(page.locator(f"#f-{field}")).to_have_value(value)
     expect(page.get_by_test_id("draft-status")).to_contain_text("已保存草稿")
     page.reload()
     for field, value in plan.items():

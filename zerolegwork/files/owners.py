@@ -14,16 +14,16 @@ from ..orgs.models import OrgKind, User
 from ..projects.models import Engagement, LogEntry, Project
 from .errors import EvidenceOwnerError
 from .models import Attachment
-from .slots import Slot, slots_of
+from .slots import SITE_PHOTO, Slot, slots_of
 
 LOG_PREFIX = "log_"  # construction-log photos: one slot per entry (projects/log.py photo_slot)
 
-# slot owners of the newest deployment, keyed by (database, newest definition id and hash); droppable
-_declared: dict[tuple[str, int | None, str | None], dict[str, str]] = {}
+# the slots of the newest deployment, keyed by (database, newest definition id and hash); droppable
+_declared: dict[tuple[str, int | None, str | None], dict[str, Slot]] = {}
 
 
-def declared_owners() -> dict[str, str]:
-    """Slot key -> owner ("unit", "reviewer", "each"), as the forms of the newest deployed processes declare."""
+def declared_slots() -> dict[str, Slot]:
+    """Slot key -> the slot (its files and owner) as the forms of the newest deployed processes declare it."""
     newest = db.session.execute(
         select(ProcessDefinition.id, ProcessDefinition.sha256).order_by(ProcessDefinition.id.desc()).limit(1)
     ).first()
@@ -44,19 +44,26 @@ def declared_owners() -> dict[str, str]:
         )
         .order_by(ProcessDefinition.id.desc())  # where two deployments disagree, the newest one's word counts
     )
-    owners: dict[str, str] = {}
+    slots: dict[str, Slot] = {SITE_PHOTO.key: SITE_PHOTO}
     for bundle in bundles:
         for form in (bundle.get("forms") or {}).values():
             for slot in slots_of(form):
-                owners.setdefault(slot.key, slot.owner)
+                slots.setdefault(slot.key, slot)
     _declared.clear()
-    _declared[key] = owners
-    return owners
+    _declared[key] = slots
+    return slots
 
 
 def owner_of_slot(slot: str) -> str:
     """The owner a slot's forms declare; a slot no form names (a site photo from the project page) is the unit's."""
-    return declared_owners().get(slot, "unit")
+    declared = declared_slots().get(slot)
+    return declared.owner if declared else "unit"
+
+
+def extensions_of_slot(slot: str) -> tuple[str, ...] | None:
+    """The files a declared slot takes (a photo slot only pictures); None for a slot no form names."""
+    declared = declared_slots().get(slot)
+    return declared.extensions if declared else None
 
 
 def _is_unit_side(user: User, project: Project) -> bool:

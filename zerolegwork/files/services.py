@@ -64,6 +64,8 @@ def upload(
             raise TaskNotFoundError(str(task_id))
     name = validation.clean_filename(filename)
     extension = validation.extension_of(name)
+    if extensions is None:  # what the slot's form declares (a photo slot takes pictures only), never the request
+        extensions = owners.extensions_of_slot(slot)
     content_type = validation.check_extension(extension, extensions)
     limit = int(current_app.config["ZLW"].upload_max_bytes)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:

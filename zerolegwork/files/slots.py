@@ -39,6 +39,9 @@ class Slot:
         return self.label.get(locale) or self.label.get("zh_CN") or self.key
 
 
+SITE_PHOTO = Slot("site_photo", {"zh_CN": "现场照片", "en": "Site photos"}, IMAGE_EXTENSIONS)
+
+
 def slots_of(form: Mapping[str, Any]) -> list[Slot]:
     """Read a form's `evidence` list: a slot key, or {"slot", "label", "extensions", "required", "owner"}."""
     slots = []

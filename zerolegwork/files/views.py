@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..http import safe_target
+from ..http import safe_target, wants_json
 from ..projects.services import get_visible_project
 from . import services, storage
 from .errors import NoFileError, UploadError, message_for
@@ -35,11 +35,12 @@ def upload(project_id: int):  # type: ignore[no-untyped-def]
     task_id = request.form.get("task_id", "")
     files = [f for f in request.files.getlist("file") if f.filename][:MAX_FILES_PER_REQUEST]
     back = safe_target(request.form.get("next"))
+    uploaded = []
     try:
         if not files:
             raise NoFileError()
         for file in files:
-            services.upload(
+            attachment = services.upload(
                 current_user,
                 project.id,
                 slot,
@@ -47,13 +48,16 @@ def upload(project_id: int):  # type: ignore[no-untyped-def]
                 file.stream,
                 int(task_id) if task_id.isdigit() else None,
             )
+            uploaded.append(attachment.id)
     except UploadError as exc:
-        if back is None:
+        if back is None or wants_json():
             raise
         db.session.rollback()
         flash(message_for(exc)[1], "danger")
         return redirect(back, 303)
     db.session.commit()
+    if wants_json():  # the page's script uploads in place and redraws the evidence card itself
+        return jsonify(ok=True, message=_("Uploaded."), attachments=uploaded)
     flash(_("Uploaded."), "success")
     return redirect(back or url_for("projects.detail", project_id=project.id), 303)
 
@@ -63,6 +67,8 @@ def upload(project_id: int):  # type: ignore[no-untyped-def]
 def withdraw(attachment_id: int):  # type: ignore[no-untyped-def]
     attachment = services.withdraw(current_user, attachment_id)
     db.session.commit()
+    if wants_json():
+        return jsonify(ok=True, message=_("The version was withdrawn; it stays on record, marked as withdrawn."))
     flash(_("The version was withdrawn; it stays on record, marked as withdrawn."), "success")
     back = safe_target(request.form.get("next"))
     return redirect(back or url_for("projects.detail", project_id=attachment.project_id), 303)

@@ -150,11 +150,9 @@ def evidence(user: User, project: Project) -> tuple[list[Any], list[Any]]:
     """The project's evidence slots (those its process forms name, site photos first) and its attachments."""
     from ..engine.errors import ProcessNotDeployedError
     from ..files import services as files
-    from ..files.slots import Slot, slots_of
+    from ..files.slots import SITE_PHOTO, Slot, slots_of
 
-    slots: dict[str, Slot] = {
-        "site_photo": Slot("site_photo", {"zh_CN": "现场照片", "en": "Site photos"}, ("jpg", "jpeg", "png", "webp")),
-    }
+    slots: dict[str, Slot] = {SITE_PHOTO.key: SITE_PHOTO}
     try:
         forms = runtime.latest_definition(LIFECYCLE_PROCESS).bundle.get("forms", {})
     except ProcessNotDeployedError:
