@@ -23,13 +23,13 @@ from tests.engine.lifecycle_support import (
     progress_report,
     sign_off,
 )
-from tests.files.samples import OTHER_PDF
+from tests.files.samples import image
 from zerolegwork.extensions import db
 from zerolegwork.files import services as files
 from zerolegwork.projects import library, life
 from zerolegwork.projects.models import Project
 
-PHOTO_NAME = "现场照片-路基.pdf"
+PHOTO_NAME = "现场照片-路基.png"  # site photos take pictures only
 SIGNOFF_OPINION = "同意。"
 
 
@@ -68,7 +68,7 @@ def fill_every_process(people: dict[str, Any], index: int = 0) -> Project:
         act(people, iid, "check_evaluation", CONFIRM, stage=stage)
     act(people, iid, "key_evaluation", evaluation("key"))
     act(people, iid, "use_of_results", RESULTS_USE)
-    files.upload(unit, project.id, "site_photo", PHOTO_NAME, io.BytesIO(OTHER_PDF))
+    files.upload(unit, project.id, "site_photo", PHOTO_NAME, io.BytesIO(image("PNG")))
     db.session.commit()
     db.session.refresh(project)
     return project
