@@ -42,7 +42,7 @@ from sqlalchemy import select, text
 from bench.engine import machine, pct, pg_database
 from tests.conftest import deploy_repository, make_settings
 from tests.engine import lifecycle_support as ls
-from tests.files.samples import OTHER_PDF, PDF
+from tests.files.samples import PDF, image
 from tests.jobs.support import delete_installation_keys, kill_tree, redis_client, worker_env
 from tests.reports.pdf_support import fill_every_process
 from zerolegwork import create_app, demo
@@ -109,7 +109,7 @@ def fill_projects(n: int) -> float:
         for stage in ("self", "key"):
             write("performance_evaluation", ls.evaluation(stage))
         files.upload(unit, project.id, "investment_basis", "投资估算依据.pdf", io.BytesIO(PDF))
-        files.upload(unit, project.id, "site_photo", "现场照片.pdf", io.BytesIO(OTHER_PDF))
+        files.upload(unit, project.id, "site_photo", "现场照片.png", io.BytesIO(image("PNG")))
         if i % 50 == 49:
             db.session.commit()
             print(f"  {i + 1} projects", file=sys.stderr)
