@@ -36,6 +36,7 @@ class Rule(StrEnum):
 POLICY: dict[str, Rule] = {
     "static": Rule.PUBLIC,
     "vendor": Rule.PUBLIC,
+    "vendor_font": Rule.PUBLIC,
     "healthz": Rule.PUBLIC,
     "set_language": Rule.PUBLIC,
     "orgs.login": Rule.PUBLIC,

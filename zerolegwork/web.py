@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +26,12 @@ VENDOR_FILES = {
     "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
     "bpmn-font.css": "bpmn-js/dist/assets/bpmn-font/css/bpmn.css",
 }
+
+# The bundled Chinese web font (Noto Sans SC, SIL OFL 1.1, from @fontsource): regular and bold, cut by the
+# package into ~100 unicode-range pieces of which a browser fetches only those a page uses. Only these files
+# are served: a stylesheet per weight and its woff2/woff pieces.
+FONT_DIR = NODE_MODULES / "@fontsource" / "noto-sans-sc"
+FONT_FILE = re.compile(r"(?:400|700)\.css|files/noto-sans-sc-[0-9a-z-]+-(?:400|700)-normal\.woff2?")
 
 
 def init_app(app: Flask) -> None:
@@ -130,6 +137,12 @@ def init_app(app: Flask) -> None:
         if rel is None or not (NODE_MODULES / rel).is_file():
             abort(404)
         return send_from_directory(NODE_MODULES, rel, max_age=int(timedelta(days=1).total_seconds()))
+
+    @app.route("/vendor/fonts/noto-sans-sc/<path:rel>")
+    def vendor_font(rel: str):  # type: ignore[no-untyped-def]
+        if not FONT_FILE.fullmatch(rel) or not (FONT_DIR / rel).is_file():
+            abort(404)
+        return send_from_directory(FONT_DIR, rel, max_age=int(timedelta(days=30).total_seconds()))
 
     @app.route("/lang/<code>", methods=["POST"])
     def set_language(code: str):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@
   function draw(el, periods, series, yName, max) {
     var chart = echarts.init(el);
     chart.setOption({
+      textStyle: {fontFamily: getComputedStyle(document.body).fontFamily},  // the bundled web font on canvas too
       tooltip: {trigger: "axis"}, legend: {top: 0}, grid: {left: 56, right: 16, top: 32, bottom: 28},
       xAxis: {type: "category", data: periods}, yAxis: {type: "value", name: yName, max: max},
       series: series
