@@ -96,3 +96,17 @@ def test_a_huge_range_is_refused():
     env = RestrictedEnvironment(time_limit=1, max_range=1000)
     with pytest.raises(ScriptRefusedError):
         env.execute("x = list(range(10**9))", {})
+
+
+def test_a_diagram_declaring_entities_is_refused_before_it_is_expanded(tmp_path):
+    folder = write_probe(tmp_path / "bpmn")
+    probe = folder / "probe.bpmn"
+    text = probe.read_text(encoding="utf-8")
+    declaration = '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    head, rest = text.split("?>", 1) if text.startswith("<?xml") else ("", text)
+    probe.write_text((head + "?>" if head else "") + declaration + rest.replace('name="', 'name="&b;', 1))
+    catalog = load_catalog(folder, FORMS)
+    assert [(p.file, p.reason) for p in catalog.problems] == [
+        ("probe.bpmn", "document type declarations (<!DOCTYPE>, <!ENTITY>) are not allowed")
+    ]
+    assert "probe" not in catalog.bundles

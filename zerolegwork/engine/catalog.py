@@ -90,7 +90,19 @@ def _read_files(folder: Path, suffix: str, problems: list[Problem]) -> dict[str,
     return files
 
 
+def declares_doctype(text: str) -> bool:
+    """Whether an XML text carries a document type declaration (where entities, and entity bombs, live).
+
+    libxml2 expands internal entities even with resolve_entities=False, so such a diagram is refused.
+    """
+    lowered = text.lower()
+    return "<!doctype" in lowered or "<!entity" in lowered
+
+
 def _xml(name: str, text: str, problems: list[Problem]) -> etree._Element | None:
+    if declares_doctype(text):
+        problems.append(Problem(name, "", "document type declarations (<!DOCTYPE>, <!ENTITY>) are not allowed"))
+        return None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         return etree.fromstring(text.encode("utf-8"), parser)

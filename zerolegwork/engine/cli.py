@@ -1,4 +1,7 @@
-"""`flask zlw engine compact [--dry-run]`: migrate stored instances to the compact live state."""
+"""`flask zlw engine compact [--dry-run]` and `flask zlw engine diff`.
+
+Stored instances made compact, and what deploying a change would touch.
+"""
 
 from __future__ import annotations
 
@@ -35,3 +38,87 @@ def compact_cmd(dry_run: bool, instance_ids: tuple[int, ...]) -> None:
         f"{count} instance(s): {before:,} -> {after:,} bytes live; {verb} {archived:,} bytes in instance_archive"
         + (" (dry run: nothing changed)" if dry_run else "")
     )
+
+
+@engine_group.command("diff")
+@click.option("--bpmn-dir", type=click.Path(file_okay=False), help="Diagrams to compare (default ZLW_BPMN_DIR).")
+@click.option("--forms-dir", type=click.Path(file_okay=False), help="Forms (default ZLW_FORMS_DIR).")
+@click.argument("process_ids", nargs=-1)
+@with_appcontext
+def diff_cmd(bpmn_dir: str | None, forms_dir: str | None, process_ids: tuple[str, ...]) -> None:
+    """What deploying the diagrams would change against the live versions, and the running instances it touches."""
+    from flask import current_app
+
+    from .catalog import load_catalog
+
+    cfg = current_app.config["ZLW"]
+    catalog = load_catalog(bpmn_dir or cfg.bpmn_dir, forms_dir or cfg.forms_dir)
+    for problem in catalog.problems:
+        click.echo(str(problem), err=True)
+    wanted = sorted(process_ids) or sorted(catalog.bundles)
+    unknown = [pid for pid in wanted if pid not in catalog.bundles]
+    if unknown:
+        raise click.ClickException(f"not among the good diagrams: {', '.join(unknown)}")
+    for pid in wanted:
+        for line in describe_draft(pid, catalog.bundles[pid].as_dict()):
+            click.echo(line)
+
+
+def describe_draft(process_id: str, draft: dict) -> list[str]:  # type: ignore[type-arg]
+    """Lines saying what a draft changes against the live version and which running instances it touches."""
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from .diff import diff_bundles
+    from .impact import affected_instances
+    from .models import InstanceState, ProcessDefinition, ProcessInstance
+
+    versions = list(
+        db.session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.process_id == process_id)
+            .order_by(ProcessDefinition.version.desc())
+        )
+    )
+    if not versions:
+        return [f"{process_id}: new process (not deployed yet)"]
+    live = versions[0]
+    diff = diff_bundles(live.bundle, draft)
+    if diff.empty:
+        return [f"{process_id}: same as the live version v{live.version}"]
+    lines = [f"{process_id}: draft against the live version v{live.version}"]
+    for c in diff.elements:
+        what = "; ".join(f"{aspect}: {before or '—'} → {after or '—'}" for aspect, (before, after) in c.aspects.items())
+        lines.append(f"  {c.kind} {c.element_type} {c.element_id} {c.name}".rstrip() + (f": {what}" if what else ""))
+    for d in diff.decisions:
+        lines.append(
+            f"  {d.kind} decision {d.decision_id} {d.name}".rstrip() + "".join(f"\n    {x}" for x in d.details)
+        )
+    running = dict(
+        db.session.execute(
+            select(ProcessInstance.definition_id, func.count())
+            .where(
+                ProcessInstance.process_id == process_id,
+                ProcessInstance.status.in_([InstanceState.RUNNING, InstanceState.INCIDENT]),
+            )
+            .group_by(ProcessInstance.definition_id)
+        ).all()
+    )
+    for version in versions:
+        if not running.get(version.id):
+            continue
+        against = diff if version is live else diff_bundles(version.bundle, draft)
+        found = list(affected_instances([version.id], against))
+        lines.append(
+            f"  v{version.version}: {running[version.id]} running, {len(found)} affected,"
+            f" {running[version.id] - len(found)} only before every change"
+        )
+        for a in found:
+            parts = []
+            if a.waiting:
+                holders = f" ({', '.join(sorted(a.holders))})" if a.holders else ""
+                parts.append("waiting at " + ", ".join(e for _, e in sorted(a.waiting)) + holders)
+            if a.passed:
+                parts.append("passed " + ", ".join(e for _, e in sorted(a.passed)))
+            lines.append(f"    instance {a.instance_id} project {a.project_id}: {'; '.join(parts)}")
+    return lines

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..extensions import db
 from . import store
 from .models import InstanceState, ProcessInstance
-from .state import SERIALIZER, dump_live, next_timer, prune_loops, restore
+from .state import SERIALIZER, dump_live, next_timer, prune_loops, restore, visited_nodes
 
 
 @dataclass
@@ -53,6 +53,7 @@ def compact_one(instance_id: int, dry_run: bool) -> Compacted | None:
     if row is None:
         return None
     workflow = restore(row)
+    visited = visited_nodes(workflow, row.visited)
     pruned = prune_loops(workflow)
     state, archived = dump_live(workflow)
     result = Compacted(
@@ -65,10 +66,10 @@ def compact_one(instance_id: int, dry_run: bool) -> Compacted | None:
         sum(len(a.state.encode()) for a in archived),
         pruned,
     )
-    changed = pruned or archived
+    changed = pruned or archived or visited != row.visited
     if not dry_run and changed:
         # the same status and timer: compaction changes where the state is kept, not what it says
         timer = next_timer(workflow) if row.status == InstanceState.RUNNING else row.next_timer_at
-        store.save_instance(row, state, SERIALIZER.VERSION, row.status, timer)
+        store.save_instance(row, state, SERIALIZER.VERSION, row.status, timer, visited)
         store.archive(row.id, [(a.task_guid, a.process_id, a.state) for a in archived])
     return result

@@ -51,3 +51,7 @@ class ChainError(EngineError):
 
 class ScriptCapacityError(EngineError):
     """No script worker could run the diagram's code now (all busy or none could start): try again later."""
+
+
+class DiagramUnreadableError(EngineError, ValueError):
+    """A BPMN or DMN file of a bundle to compare is not well-formed XML or declares a document type."""

@@ -55,6 +55,10 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined]
     serializer_version: Mapped[str] = mapped_column(String(10))
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     incident: Mapped[str | None] = mapped_column(Text)
+    # every flow node a task of this instance completed at least once, "process_id element_id" per
+    # line, sorted; kept as loops are pruned from the state (impact analysis reads it). NULL: not
+    # recorded yet (an instance last saved before migration 0009).
+    visited: Mapped[str | None] = mapped_column(Text)
     project_id: Mapped[int | None] = mapped_column(index=True)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

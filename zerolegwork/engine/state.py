@@ -97,6 +97,22 @@ def dump_live(workflow: BpmnWorkflow) -> tuple[str, list[Archived]]:
         registry._encoder_mode = False
 
 
+_MI_CHILD = " [child]"
+
+
+def visited_nodes(workflow: BpmnWorkflow, before: str | None) -> str:
+    """`before` (an instance's recorded visits) with every flow node a task completed now, live sub-workflows
+    included: "process_id element_id" per line, sorted. Call it before loops are pruned."""
+    seen = set(before.splitlines()) if before else set()
+    for wf in (workflow, *workflow.subprocesses.values()):
+        process_id = wf.spec.name
+        for task in wf.tasks.values():
+            if task.state == TaskState.COMPLETED:
+                name = task.task_spec.name
+                seen.add(f"{process_id} {name.removesuffix(_MI_CHILD)}")
+    return "\n".join(sorted(seen))
+
+
 def finished_subprocesses(workflow: BpmnWorkflow) -> list[str]:
     """The ids of the calling tasks whose called process finished and will not run again."""
     out = []

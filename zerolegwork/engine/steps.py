@@ -21,7 +21,7 @@ from .errors import InstanceIncidentError, ScriptCapacityError, TaskNotReadyErro
 from .models import HumanTaskState, InstanceState
 from .routing import DEFAULT_MODE, chains_for, org_for_task
 from .sandbox import SandboxUnavailableError
-from .state import SERIALIZER, dump_live, find_task, load_state, next_timer
+from .state import SERIALIZER, dump_live, find_task, load_state, next_timer, visited_nodes
 from .store import InstanceRow
 
 
@@ -135,8 +135,9 @@ def save(
     """Write state, status, timer and the HumanTask changes; return the new human tasks' ids."""
     ready_after = ready_manual(workflow)
     status = InstanceState.COMPLETED if workflow.is_completed() else InstanceState.RUNNING
+    visited = visited_nodes(workflow, instance.visited)
     state, archived = dump_live(workflow)
-    store.save_instance(instance, state, SERIALIZER.VERSION, status, next_timer(workflow))
+    store.save_instance(instance, state, SERIALIZER.VERSION, status, next_timer(workflow), visited)
     store.archive(instance.id, [(a.task_guid, a.process_id, a.state) for a in archived])
     gone = set(ready_before) - set(ready_after) - {done_guid}
     if gone:

@@ -38,6 +38,7 @@ class InstanceRow:
     project_id: int | None
     incident: str | None
     next_timer_at: datetime | None
+    visited: str | None = None
 
 
 _COLUMNS = [PI.c[name] for name in InstanceRow.__dataclass_fields__]
@@ -91,6 +92,7 @@ _SAVE_INSTANCE = (
         serializer_version=bindparam("b_serializer"),
         status=bindparam("b_status"),
         next_timer_at=bindparam("b_timer"),
+        visited=bindparam("b_visited"),
     )
 )
 _INCIDENT = (
@@ -227,14 +229,23 @@ def _checked(row: InstanceRow, statement: Any, params: dict[str, Any]) -> None:
     row.version += 1
 
 
-def save_instance(row: InstanceRow, state: str, serializer: str, status: str, next_timer_at: datetime | None) -> None:
+def save_instance(
+    row: InstanceRow, state: str, serializer: str, status: str, next_timer_at: datetime | None, visited: str
+) -> None:
     """UPDATE the instance if nobody else did since it was read; else ConcurrentUpdateError."""
     _checked(
         row,
         _SAVE_INSTANCE,
-        {"b_state": state, "b_serializer": serializer, "b_status": status, "b_timer": next_timer_at},
+        {
+            "b_state": state,
+            "b_serializer": serializer,
+            "b_status": status,
+            "b_timer": next_timer_at,
+            "b_visited": visited,
+        },
     )
     row.status = status
+    row.visited = visited
 
 
 _ARCHIVE = insert(IA)

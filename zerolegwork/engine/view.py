@@ -13,7 +13,7 @@ from ..extensions import db
 from . import store
 from .errors import TaskNotFoundError, TaskNotReadyError
 from .models import HumanTask, InstanceState, ProcessDefinition, ProcessInstance
-from .state import SERIALIZER, dump_live, find_task, next_timer, restore, spec_for
+from .state import SERIALIZER, dump_live, find_task, next_timer, restore, spec_for, visited_nodes
 
 # the state of a flow node as pages name it
 DONE, ACTIVE, PENDING = "done", "active", "pending"
@@ -119,8 +119,9 @@ def update_data(instance_id: int, values: Mapping[str, Any], actor_id: int | Non
         task.data.update(values)
         touched += 1
     workflow.data.update(values)
+    visited = visited_nodes(workflow, instance.visited)
     state, archived = dump_live(workflow)
-    store.save_instance(instance, state, SERIALIZER.VERSION, instance.status, next_timer(workflow))
+    store.save_instance(instance, state, SERIALIZER.VERSION, instance.status, next_timer(workflow), visited)
     store.archive(instance.id, [(a.task_guid, a.process_id, a.state) for a in archived])
     audit.record("instance.data", "process_instance", instance.id, actor_id, keys=sorted(values))
     return touched
