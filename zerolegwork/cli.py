@@ -64,10 +64,11 @@ def _upgrade() -> None:
 
 
 @zlw.command("deploy")
+@click.option("--note", default="", help="The change note kept with every new version (shown in 流程管理).")
 @with_appcontext
-def deploy() -> None:
+def deploy(note: str) -> None:
     """Deploy the diagrams of ZLW_BPMN_DIR; refused ones keep their last good version live."""
-    report = _deploy()
+    report = _deploy(note.strip() or None)
     for pid, version in report.deployed.items():
         click.echo(f"deployed {pid} v{version}")
     for pid in report.unchanged:
@@ -78,7 +79,7 @@ def deploy() -> None:
         sys.exit(1)
 
 
-def _deploy():  # type: ignore[no-untyped-def]
+def _deploy(note: str | None = None):  # type: ignore[no-untyped-def]
     from .engine.catalog import load_catalog
     from .engine.deploy import deploy_catalog
 
@@ -86,7 +87,7 @@ def _deploy():  # type: ignore[no-untyped-def]
     catalog = load_catalog(cfg.bpmn_dir, cfg.forms_dir)
     for problem in catalog.problems:
         click.echo(str(problem), err=True)
-    report = deploy_catalog(catalog)
+    report = deploy_catalog(catalog, note=note)
     db.session.commit()
     return report
 

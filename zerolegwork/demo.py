@@ -108,6 +108,7 @@ def seed() -> list[tuple[str, str]]:
     platform = orgs.create_org("platform", "包头市政务服务和数据管理局", OrgKind.DEPARTMENT, city, dept_type="admin")
     orgs.create_user("admin", "平台管理员", DEMO_PASSWORD, platform, is_admin=True, is_region_admin=True)
     orgs.create_user("auditor", "审计员", DEMO_PASSWORD, platform, is_auditor=True)
+    orgs.create_user("analyst", "流程分析员", DEMO_PASSWORD, platform, is_analyst=True)
     unit = orgs.create_org(
         "demo_unit",
         "包头市城市建设投资有限公司",
@@ -192,5 +193,5 @@ def accounts() -> list[tuple[str, str]]:
         ("admin", "平台管理员 (approves registrations, city)"),
         ("admin_150202", "东河区管理员 (approves registrations)"),
     ]
-    rows += [("auditor", "审计员 (audit log)")]
+    rows += [("auditor", "审计员 (audit log)"), ("analyst", "流程分析员 (流程管理: approval paths, impact, deploy)")]
     return rows

@@ -31,6 +31,7 @@ class Rule(StrEnum):
     DEPT_ADMIN = "dept_admin"  # administrator of a management department (its own structure only)
     REGION_ADMIN = "region_admin"  # reviews registrations of its own region
     AUDITOR = "auditor"  # reads the audit log
+    ANALYST = "analyst"  # keeps the approval paths (流程管理): analysts and platform administrators
 
 
 POLICY: dict[str, Rule] = {
@@ -131,6 +132,13 @@ POLICY: dict[str, Rule] = {
     "projects.add_log": Rule.SIGNED_IN,  # anyone who may see the project
     "projects.start": Rule.SIGNED_IN,  # the project's own unit, projects/life.py
     "projects.diagram": Rule.SIGNED_IN,  # anyone who may see the project
+    # 流程管理: the process catalog, a version's diagram, a draft's diff and impact, deployment
+    "processes.index": Rule.ANALYST,
+    "processes.version": Rule.ANALYST,
+    "processes.version_diagram": Rule.ANALYST,
+    "processes.download": Rule.ANALYST,
+    "processes.draft": Rule.ANALYST,
+    "processes.deploy": Rule.ANALYST,
 }
 
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {
@@ -138,6 +146,7 @@ _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {
     Rule.DEPT_ADMIN: lambda u: u.is_admin and u.org.kind == OrgKind.DEPARTMENT,
     Rule.REGION_ADMIN: lambda u: u.is_region_admin,
     Rule.AUDITOR: lambda u: u.is_auditor,
+    Rule.ANALYST: lambda u: u.is_analyst or (u.is_region_admin and u.org.dept_type == "admin"),
 }
 
 

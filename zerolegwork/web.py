@@ -55,6 +55,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(workdays_bp)
+    from .processes.views import bp as processes_bp
+
+    app.register_blueprint(processes_bp)
     from .files.views import bp as files_bp
 
     app.register_blueprint(files_bp)

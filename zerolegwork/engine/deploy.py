@@ -21,10 +21,18 @@ class DeployReport:
     refused: list[str] = field(default_factory=list)
 
 
-def deploy_catalog(catalog: Catalog, actor_id: int | None = None) -> DeployReport:
-    """Store each good bundle once per hash; a refused process keeps its last good version live."""
-    report = DeployReport(refused=sorted(catalog.refused))
+def deploy_catalog(
+    catalog: Catalog, actor_id: int | None = None, note: str | None = None, only: set[str] | None = None
+) -> DeployReport:
+    """Store each good bundle once per hash; a refused process keeps its last good version live.
+
+    `only` limits the deployment to these processes (a draft deployed from the browser); `note` is
+    the change note kept with every new version.
+    """
+    report = DeployReport(refused=sorted(catalog.refused if only is None else catalog.refused & only))
     for pid, bundle in sorted(catalog.bundles.items()):
+        if only is not None and pid not in only:
+            continue
         sha = bundle.sha256
         latest = db.session.scalars(
             select(ProcessDefinition)
@@ -36,8 +44,17 @@ def deploy_catalog(catalog: Catalog, actor_id: int | None = None) -> DeployRepor
             report.unchanged.append(pid)
             continue
         version = (latest.version if latest else 0) + 1
-        db.session.add(ProcessDefinition(process_id=pid, version=version, sha256=sha, bundle=bundle.as_dict()))
+        db.session.add(
+            ProcessDefinition(
+                process_id=pid,
+                version=version,
+                sha256=sha,
+                bundle=bundle.as_dict(),
+                deployed_by_id=actor_id,
+                note=note or None,
+            )
+        )
         report.deployed[pid] = version
-        audit.record("process.deploy", "process_definition", pid, actor_id, version=version, sha256=sha)
+        audit.record("process.deploy", "process_definition", pid, actor_id, version=version, sha256=sha, note=note)
     db.session.flush()
     return report

@@ -139,6 +139,11 @@ def diff_bundles(old: Mapping[str, Any], new: Mapping[str, Any]) -> BundleDiff:
     return out
 
 
+def decision_names(bundle: Mapping[str, Any]) -> dict[str, str]:
+    """The decision tables of a bundle: id → name."""
+    return {did: table["name"] for did, table in _decisions(bundle).items()}
+
+
 def _parse(xml: str, file: str) -> Any:
     if declares_doctype(xml):
         raise DiagramUnreadableError(f"{file}: document type declarations are not allowed")

@@ -38,6 +38,9 @@ class ProcessDefinition(db.Model):  # type: ignore[name-defined]
     # {"bpmn": {file name: XML}, "dmn": {...}, "forms": {form key: form JSON}}
     bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # who deployed it (None: from the command line) and the change note given then
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class ProcessInstance(db.Model):  # type: ignore[name-defined]

@@ -109,6 +109,8 @@ class User(UserMixin, db.Model):
     is_region_admin: Mapped[bool] = mapped_column(default=False)
     # reads the audit log
     is_auditor: Mapped[bool] = mapped_column(default=False)
+    # keeps the approval paths: the process catalog, impact of a change, deployment (流程管理)
+    is_analyst: Mapped[bool] = mapped_column(default=False)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_secret: Mapped[str | None] = mapped_column(String(64))

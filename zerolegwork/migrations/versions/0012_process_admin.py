@@ -1,0 +1,31 @@
+"""Process administration (issue 14): the analyst flag, who deployed a version and its change note.
+
+Revision ID: 0012
+Revises: 0009
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("user") as batch_op:
+        batch_op.add_column(sa.Column("is_analyst", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("process_definition") as batch_op:
+        batch_op.add_column(sa.Column("deployed_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
+        batch_op.create_foreign_key("fk_process_definition_deployed_by", "user", ["deployed_by_id"], ["id"])
+
+
+def downgrade():
+    with op.batch_alter_table("process_definition") as batch_op:
+        batch_op.drop_constraint("fk_process_definition_deployed_by", type_="foreignkey")
+        batch_op.drop_column("note")
+        batch_op.drop_column("deployed_by_id")
+    with op.batch_alter_table("user") as batch_op:
+        batch_op.drop_column("is_analyst")

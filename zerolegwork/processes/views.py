@@ -1,0 +1,148 @@
+"""流程管理 pages: the catalog, one version's diagram with where instances wait, a draft's diff and impact, deploy."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..http import page_arg
+from . import drafts, services
+from .drafts import DraftError
+
+bp = Blueprint("processes", __name__, url_prefix="/processes", template_folder="templates")
+PER_PAGE = 50
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    return render_template("processes/index.html", rows=services.catalog())
+
+
+def _version_or_404(process_id: str, number: int):  # type: ignore[no-untyped-def]
+    definition = services.version(process_id, number)
+    if definition is None:
+        abort(404)
+    return definition
+
+
+def _files(definition) -> list[str]:  # type: ignore[no-untyped-def]
+    own = f"{definition.process_id}.bpmn"
+    others = sorted(n for n in definition.bundle.get("bpmn", {}) if n != own)
+    return [own, *others]
+
+
+@bp.route("/<process_id>/v<int:number>")
+@login_required
+def version(process_id: str, number: int):  # type: ignore[no-untyped-def]
+    definition = _version_or_404(process_id, number)
+    files = _files(definition)
+    file = request.args.get("file", files[0])
+    if file not in files:
+        file = files[0]
+    page = page_arg()
+    tasks, total = services.waiting_tasks(definition.id, page, PER_PAGE)
+    return render_template(
+        "processes/version.html",
+        definition=definition,
+        name=services.process_name(definition.sha256, process_id, definition.bundle),
+        files=files,
+        file=file,
+        dmn_files=sorted(definition.bundle.get("dmn", {})),
+        waiting=services.waiting(definition.id),
+        tasks=tasks,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        hours_since=services.hours_since,
+    )
+
+
+@bp.route("/<process_id>/v<int:number>/diagram")
+@login_required
+def version_diagram(process_id: str, number: int):  # type: ignore[no-untyped-def]
+    definition = _version_or_404(process_id, number)
+    files = _files(definition)
+    file = request.args.get("file", files[0])
+    if file not in files:
+        abort(404)
+    heat = {
+        w.element_id: {"count": w.count, "hours": round(services.hours_since(w.oldest), 1)}
+        for w in services.waiting(definition.id)
+    }
+    return {"xml": definition.bundle["bpmn"][file], "heat": heat}
+
+
+@bp.route("/<process_id>/v<int:number>/files/<name>")
+@login_required
+def download(process_id: str, number: int, name: str):  # type: ignore[no-untyped-def]
+    definition = _version_or_404(process_id, number)
+    text = services.file_text(definition, name)
+    if text is None:
+        abort(404)
+    disposition = f'attachment; filename="v{number}-{name}"'
+    return Response(text, mimetype="application/xml", headers={"Content-Disposition": disposition})
+
+
+@bp.route("/<process_id>/draft", methods=["GET", "POST"])
+@login_required
+def draft(process_id: str):  # type: ignore[no-untyped-def]
+    live = services.live_version(process_id)
+    if live is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("processes/draft.html", live=live, error=None)
+    try:
+        files = drafts.read_uploads(request.files.getlist("files"))
+    except DraftError as exc:
+        return render_template("processes/draft.html", live=live, error=str(exc)), 400
+    check = drafts.check_draft(process_id, files, current_user)
+    db.session.commit()  # the audit event of the check
+    return _check_page(check, note="")
+
+
+def _check_page(check: drafts.DraftCheck, note: str, status: int = 200):  # type: ignore[no-untyped-def]
+    return (
+        render_template(
+            "processes/check.html",
+            check=check,
+            panes=drafts.panes(check),
+            note=note,
+        ),
+        status,
+    )
+
+
+@bp.route("/<process_id>/deploy", methods=["POST"])
+@login_required
+def deploy(process_id: str):  # type: ignore[no-untyped-def]
+    if services.live_version(process_id) is None:
+        abort(404)
+    names, texts = request.form.getlist("draft_name"), request.form.getlist("draft_text")
+    note = request.form.get("note", "")
+    try:
+        if len(names) != len(texts):
+            raise DraftError(_("The draft's files did not arrive whole. Upload them again."))
+        files = drafts.read_texts(dict(zip(names, texts, strict=True)))
+        check, report = drafts.deploy_draft(process_id, files, note, current_user)
+    except DraftError as exc:
+        flash(str(exc), "danger")
+        try:
+            check = drafts.check_draft(process_id, drafts.read_texts(dict(zip(names, texts, strict=False))))
+        except DraftError:
+            return redirect(url_for("processes.draft", process_id=process_id))
+        return _check_page(check, note, 400)
+    if not check.good:
+        flash(_("Nothing was deployed: the draft has problems."), "danger")
+        return _check_page(check, note, 400)
+    db.session.commit()
+    if report.deployed:
+        done = "、".join(f"{pid} v{v}" for pid, v in sorted(report.deployed.items()))
+        flash(_("Deployed: %(done)s. New work follows the new version.", done=done), "success")
+    else:
+        flash(_("Nothing to deploy: the draft equals the live version."), "info")
+    target = services.live_version(process_id)
+    assert target is not None
+    return redirect(url_for("processes.version", process_id=process_id, number=target.version))
