@@ -139,6 +139,11 @@ def diff_bundles(old: Mapping[str, Any], new: Mapping[str, Any]) -> BundleDiff:
     return out
 
 
+def element_names(bundle: Mapping[str, Any]) -> dict[str, str]:
+    """The names of a bundle's flow elements: element id → name (the id where the diagram gives none)."""
+    return {eid: d["name"] or eid for (_scope, eid), d in _elements(bundle, _decisions(bundle)).items()}
+
+
 def decision_names(bundle: Mapping[str, Any]) -> dict[str, str]:
     """The decision tables of a bundle: id → name."""
     return {did: table["name"] for did, table in _decisions(bundle).items()}

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from ..audit import services as audit
 from ..engine.catalog import Catalog, Problem, declares_doctype, load_catalog
 from ..engine.deploy import DeployReport, deploy_catalog
-from ..engine.diff import BundleDiff, diff_bundles
+from ..engine.diff import BundleDiff, diff_bundles, element_names
 from ..engine.impact import Affected, affected_instances
 from ..engine.models import InstanceState, ProcessDefinition
 from ..extensions import db
@@ -56,6 +56,7 @@ class DraftCheck:
     diff: BundleDiff | None = None
     bundle: dict[str, Any] | None = None
     impact: list[ImpactRow] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # element id → name, the draft's and the live one's
     running: dict[int, int] = field(default_factory=dict)  # version → running instances
 
     @property
@@ -170,6 +171,7 @@ def check_draft(process_id: str, files: dict[str, str], actor: User | None = Non
         return result
     result.live = versions[0]
     result.diff = diff_bundles(result.live.bundle, result.bundle)
+    result.names = {**element_names(result.live.bundle), **element_names(result.bundle)}
     running = counts()
     result.running = {
         v.version: running.get((v.id, InstanceState.RUNNING), 0) + running.get((v.id, InstanceState.INCIDENT), 0)

@@ -15,7 +15,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from ..db import utcnow
-from ..engine.diff import decision_names
+from ..engine.diff import decision_names, element_names
 from ..engine.models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
 from ..extensions import db
 from ..orgs.models import Organisation, User
@@ -174,3 +174,19 @@ def file_text(definition: ProcessDefinition, file: str) -> str | None:
     """The text of one diagram file of a version (None when the version has no such file)."""
     bundle = definition.bundle
     return bundle.get("bpmn", {}).get(file) or bundle.get("dmn", {}).get(file)
+
+
+def element_names_of(definition: ProcessDefinition) -> dict[str, str]:
+    """Element id → name in a version's diagrams (cached per version's content)."""
+    return _element_names(definition.sha256, definition.bundle)
+
+
+_NAMES: dict[str, dict[str, str]] = {}
+
+
+def _element_names(sha256: str, bundle: Mapping[str, Any]) -> dict[str, str]:
+    if sha256 not in _NAMES:
+        if len(_NAMES) > 256:
+            _NAMES.clear()
+        _NAMES[sha256] = element_names(bundle)
+    return _NAMES[sha256]

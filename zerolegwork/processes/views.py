@@ -52,6 +52,7 @@ def version(process_id: str, number: int):  # type: ignore[no-untyped-def]
         file=file,
         dmn_files=sorted(definition.bundle.get("dmn", {})),
         waiting=services.waiting(definition.id),
+        names=services.element_names_of(definition),
         tasks=tasks,
         total=total,
         page=page,

@@ -25,7 +25,7 @@
             canvas.addMarker(id, "zlw-heat-" + Math.max(1, Math.ceil(4 * h.count / most)));
             var badge = document.createElement("span");
             badge.className = "zlw-count";
-            badge.textContent = h.count + " " + box.dataset.unit + " · " + h.hours + " " + box.dataset.hours;
+            badge.textContent = box.dataset.label.replace("{count}", h.count).replace("{hours}", h.hours);
             overlays.add(id, {position: {top: -10, left: 0}, html: badge});
           });
           box.dataset.ready = ids.join(" ");
