@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 from ..extensions import db
 from .catalog import BuiltSpec, build_spec
@@ -206,7 +207,25 @@ def _bundle(definition_id: int) -> dict[str, Any]:
     d = db.session.get(ProcessDefinition, definition_id)
     if d is None:
         raise ProcessNotDeployedError(str(definition_id))
+    _versions[d.id] = d.version
     return d.bundle
+
+
+# definition id → version number; a version's number never changes, so this cache needs no expiry
+_versions: dict[int, int] = {}
+
+
+def version_of(instance: InstanceRow | Any) -> tuple[str, int]:
+    """The name of the process an instance runs and its version number (read once per definition)."""
+    number = _versions.get(instance.definition_id)
+    if number is None:
+        number = db.session.scalar(
+            select(ProcessDefinition.version).where(ProcessDefinition.id == instance.definition_id)
+        )
+        if number is None:
+            raise ProcessNotDeployedError(str(instance.definition_id))
+        _versions[instance.definition_id] = number
+    return spec_for(instance).spec.description or instance.process_id, number
 
 
 def restore(instance: InstanceRow | Any) -> BpmnWorkflow:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from ..db import utcnow
 from ..engine.diff import decision_names, element_names
 from ..engine.models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
+from ..engine.state import version_of
 from ..extensions import db
 from ..orgs.models import Organisation, User
 from ..projects.models import Project
@@ -190,3 +191,14 @@ def _element_names(sha256: str, bundle: Mapping[str, Any]) -> dict[str, str]:
             _NAMES.clear()
         _NAMES[sha256] = element_names(bundle)
     return _NAMES[sha256]
+
+
+def version_label(instance_id: int | None) -> str:
+    """"部门并联会签 v2": the process an instance runs and its version ("" without an instance)."""
+    if not instance_id:
+        return ""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        return ""
+    name, number = version_of(instance)
+    return f"{name} v{number}"

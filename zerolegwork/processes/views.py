@@ -15,6 +15,12 @@ bp = Blueprint("processes", __name__, url_prefix="/processes", template_folder="
 PER_PAGE = 50
 
 
+@bp.app_template_global("process_version")
+def process_version(instance_id: int | None) -> str:
+    """For any page: the process and version an instance runs (the project page, the task page)."""
+    return services.version_label(instance_id)
+
+
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...audit.models import AuditEvent
-from ...engine import runtime, view
+from ...engine import runtime, state, view
 from ...engine.errors import EngineError
-from ...engine.models import HumanTask, HumanTaskState, ProcessDefinition, TaskStep
+from ...engine.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance, TaskStep
 from ...extensions import db
 from ...files.models import Attachment
 from ...files.slots import slots_of
@@ -39,6 +39,7 @@ class ReportData:
     opinions: list[dict[str, Any]]
     attachments: list[Attachment]
     slot_labels: dict[str, str] = field(default_factory=dict)
+    versions: list[str] = field(default_factory=list)  # "部门并联会签 v2" of each process instance of the project
 
 
 def gather(project_id: int) -> ReportData:
@@ -71,7 +72,25 @@ def gather(project_id: int) -> ReportData:
         opinions=_signoff_opinions(project),
         attachments=attachments,
         slot_labels=_slot_labels(),
+        versions=_versions(project.id),
     )
+
+
+def _versions(project_id: int) -> list[str]:
+    """The process and version each of the project's instances runs, oldest first (one query)."""
+    rows = db.session.execute(
+        select(ProcessInstance.definition_id, ProcessInstance.process_id, ProcessInstance.spec_hash)
+        .where(ProcessInstance.project_id == project_id)
+        .order_by(ProcessInstance.id)
+    ).all()
+    out = []
+    for row in rows:
+        try:
+            name, number = state.version_of(row)
+        except EngineError:
+            continue
+        out.append(f"{name} v{number}")
+    return out
 
 
 def _process_states(project: Project) -> dict[str, str]:

@@ -68,6 +68,8 @@ def build(data: ReportData, generated_at: datetime) -> bytes:
         Paragraph(f"项目代码：{escape(p.code)}", styles["subtitle"]),
         Paragraph(f"生成时间：{stamp}（北京时间）　单位：万元", styles["muted"]),
     ]
+    if data.versions:
+        heading.append(Paragraph(f"流程版本：{escape('；'.join(data.versions))}", styles["muted"]))
     top = Table([[heading, _qr(p.code)]], colWidths=[FRAME_WIDTH - 32 * mm, 32 * mm])
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
     story += [top, Spacer(1, 4 * mm)]
