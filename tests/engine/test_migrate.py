@@ -119,3 +119,44 @@ def test_moving_to_the_version_it_runs_or_another_process_is_refused(places, peo
     assert not wrong.moved and "another process" in wrong.reasons[0]
     with pytest.raises(MigrationError):
         migrate_instances([instance.id], 999_999, None)
+
+
+def with_a_step_after_the_tally(xml: str) -> str:
+    """The draft inserts a script step 记录本轮 between 汇总部门意见 and the gateway."""
+    xml = xml.replace(
+        "<bpmn:flowNodeRef>tally</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>tally</bpmn:flowNodeRef><bpmn:flowNodeRef>note_round</bpmn:flowNodeRef>",
+        1,
+    )
+    xml = xml.replace(
+        "<bpmn:outgoing>flow_tally_gw</bpmn:outgoing>", "<bpmn:outgoing>flow_tally_note</bpmn:outgoing>", 1
+    )
+    return xml.replace(
+        '<bpmn:sequenceFlow id="flow_tally_gw" sourceRef="tally" targetRef="gw_all_approved" />',
+        '<bpmn:scriptTask id="note_round" name="记录本轮"><bpmn:incoming>flow_tally_note</bpmn:incoming>'
+        '<bpmn:outgoing>flow_tally_gw</bpmn:outgoing><bpmn:script>round_note = "checked"</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:sequenceFlow id="flow_tally_note" sourceRef="tally" targetRef="note_round" />'
+        '<bpmn:sequenceFlow id="flow_tally_gw" sourceRef="note_round" targetRef="gw_all_approved" />',
+    )
+
+
+def test_a_step_added_ahead_of_a_moved_instance_is_run(places, people):
+    live = live_definition()
+    xml = live.bundle["bpmn"][FILE]
+    bundle = copy.deepcopy(live.bundle)
+    bundle["bpmn"][FILE] = with_a_step_after_the_tally(xml)
+    assert bundle["bpmn"][FILE] != xml
+    sha = hashlib.sha256(json.dumps(bundle, sort_keys=True).encode()).hexdigest()
+    target = ProcessDefinition(process_id="joint_signoff", version=live.version + 1, sha256=sha, bundle=bundle)
+    db.session.add(target)
+    db.session.commit()
+    project_id = places["waiting"]
+    (outcome,) = migrate_instances([instance_of(project_id).id], target.id, None)
+    db.session.commit()
+    assert outcome.moved, outcome.reasons
+    for dept in sorted(t.org_code for t in ready_tasks(project_id)):
+        sign(people, project_id, dept, "approve")
+    db.session.expire_all()
+    instance = instance_of(project_id)
+    assert instance.status == "completed"
+    assert runtime.instance_data(instance.id).get("round_note") == "checked"

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 
 from ..audit import services as audit
@@ -126,7 +127,25 @@ def _repoint(workflow: Any, spec: Any) -> list[str]:
             missing.append(task.task_spec.name)
         else:
             task.task_spec = new
+    if not missing:
+        _predict_again(workflow)
     return missing
+
+
+_AHEAD = TaskState.PREDICTED_MASK | TaskState.FUTURE
+
+
+def _predict_again(workflow: Any) -> None:
+    """Lay out what lies ahead from the new specs: below each first task not yet reached (a child of a
+    task that is running, waiting or done), drop the predicted tree and predict it again. A step added
+    after the tally, say, is then on the path; the tasks reached keep their state and data."""
+    frontier = [
+        t for t in workflow.tasks.values() if t.has_state(_AHEAD) and not (t.parent and t.parent.has_state(_AHEAD))
+    ]
+    for task in frontier:
+        if task.id in workflow.tasks:
+            task._drop_children(force=True)
+            task.task_spec._predict(task, mask=_AHEAD)
 
 
 def _move(outcome: Outcome, target: ProcessDefinition, built, actor_id: int | None, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
