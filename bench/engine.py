@@ -60,9 +60,10 @@ from bench import paths
 from tests.conftest import deploy_repository, make_settings
 from zerolegwork import create_app, demo, jobs
 from zerolegwork.engine import runtime
-from zerolegwork.engine.catalog import build_spec, load_catalog
+from zerolegwork.engine.catalog import load_catalog
 from zerolegwork.engine.models import HumanTask, HumanTaskState
 from zerolegwork.engine.scripting import make_script_engine
+from zerolegwork.engine.specs import build_spec
 from zerolegwork.extensions import db
 from zerolegwork.inbox import services as inbox
 from zerolegwork.orgs.models import User

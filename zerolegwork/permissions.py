@@ -139,6 +139,9 @@ POLICY: dict[str, Rule] = {
     "processes.download": Rule.ANALYST,
     "processes.draft": Rule.ANALYST,
     "processes.deploy": Rule.ANALYST,
+    "processes.migrate": Rule.ANALYST,
+    "processes.batch": Rule.ANALYST,
+    "processes.batch_status": Rule.ANALYST,
 }
 
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {

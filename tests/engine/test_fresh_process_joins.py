@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.helpers import ready_tasks, sign, submit
-from zerolegwork.engine import catalog
+from zerolegwork.engine import specs
 from zerolegwork.engine.models import InstanceState, ProcessInstance
 from zerolegwork.extensions import db
 
@@ -21,7 +21,7 @@ def test_the_last_department_signing_in_a_fresh_process_closes_the_round(any_app
     departments = sorted(t.org_code for t in ready_tasks(project.id))
     for dept in departments[:-1]:
         sign(people, project.id, dept, "approve")
-    catalog.drop_spec_cache()
+    specs.drop_spec_cache()
     sign(people, project.id, departments[-1], "approve")
     db.session.expire_all()
     instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.project_id == project.id)).one()
@@ -31,9 +31,9 @@ def test_the_last_department_signing_in_a_fresh_process_closes_the_round(any_app
 def test_a_rejection_in_a_fresh_process_returns_the_matter_to_the_unit(any_app, people):
     project = submit(people, 0)
     departments = sorted(t.org_code for t in ready_tasks(project.id))
-    catalog.drop_spec_cache()
+    specs.drop_spec_cache()
     for dept in departments:
         sign(people, project.id, dept, "reject" if dept == departments[0] else "approve")
-        catalog.drop_spec_cache()
+        specs.drop_spec_cache()
     (revision,) = ready_tasks(project.id, "demo_unit")
     assert revision.bpmn_id == "revise_application"

@@ -1,4 +1,4 @@
-"""`flask zlw engine compact [--dry-run]` and `flask zlw engine diff`.
+"""`flask zlw engine compact [--dry-run]`, `flask zlw engine diff` and `flask zlw engine migrate`.
 
 Stored instances made compact, and what deploying a change would touch.
 """
@@ -122,3 +122,64 @@ def describe_draft(process_id: str, draft: dict) -> list[str]:  # type: ignore[t
                 parts.append("passed " + ", ".join(e for _, e in sorted(a.passed)))
             lines.append(f"    instance {a.instance_id} project {a.project_id}: {'; '.join(parts)}")
     return lines
+
+
+@engine_group.command("migrate")
+@click.argument("process_id")
+@click.option("--to", "to_version", type=int, help="The target version (default: the live one).")
+@click.option("--from", "from_versions", type=int, multiple=True, help="Move instances of this version (repeatable).")
+@click.option("--instance", "instance_ids", type=int, multiple=True, help="Only this instance (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Say what would move and why the others stay; change nothing.")
+@with_appcontext
+def migrate_cmd(
+    process_id: str,
+    to_version: int | None,
+    from_versions: tuple[int, ...],
+    instance_ids: tuple[int, ...],
+    dry_run: bool,
+) -> None:
+    """Move running instances to another version: only those that reached nothing the change touches."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .migrate import migrate_instances
+    from .models import InstanceState, ProcessDefinition, ProcessInstance
+
+    versions = {
+        d.version: d
+        for d in db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id))
+    }
+    if not versions:
+        raise click.ClickException(f"{process_id} is not deployed")
+    number = to_version or max(versions)
+    if number not in versions:
+        raise click.ClickException(f"{process_id} has no version {number}")
+    target = versions[number]
+    ids = list(instance_ids)
+    if not ids:
+        sources = [versions[v].id for v in from_versions if v in versions] or [
+            d.id for d in versions.values() if d.id != target.id
+        ]
+        ids = list(
+            db.session.scalars(
+                select(ProcessInstance.id)
+                .where(
+                    ProcessInstance.definition_id.in_(sources),
+                    ProcessInstance.status.in_([InstanceState.RUNNING, InstanceState.INCIDENT]),
+                )
+                .order_by(ProcessInstance.id)
+            )
+        )
+    moved = 0
+    for start in range(0, len(ids), 200):
+        for o in migrate_instances(ids[start : start + 200], target.id, None, dry_run=dry_run):
+            moved += o.moved
+            verb = ("would move" if dry_run else "moved") if o.moved else "stays"
+            why = f": {'; '.join(o.reasons)}" if o.reasons else ""
+            click.echo(f"instance {o.instance_id} project {o.project_id} v{o.from_version} {verb}{why}")
+        if not dry_run:
+            db.session.commit()
+    click.echo(
+        f"{len(ids)} instance(s): {moved} {'would move' if dry_run else 'moved'} to v{number},"
+        f" {len(ids) - moved} stay" + (" (dry run: nothing changed)" if dry_run else "")
+    )

@@ -21,10 +21,10 @@ from sqlalchemy import select, update
 from ..audit import services as audit
 from ..db import utcnow
 from ..extensions import db
-from .catalog import build_spec
 from .diff import diff_bundles, element_names
 from .impact import Affected, affected_instances
 from .models import InstanceState, ProcessDefinition, ProcessInstance
+from .specs import build_spec
 from .state import SERIALIZER, dump_live, load_state, next_timer, spec_for, visited_nodes
 from .steps import ready_manual
 from .store import archive, lock_instance
@@ -41,6 +41,14 @@ class Outcome:
     from_version: int | None
     moved: bool
     reasons: list[str] = field(default_factory=list)
+    # the same as (code, detail) for a page to say in its language: waiting / passed (a step's name),
+    # missing (step ids), other_process, already (a version), not_running (a state), gone, ended,
+    # remade, raced
+    codes: list[tuple[str, str]] = field(default_factory=list)
+
+    def refuse(self, code: str, detail: str, reason: str) -> None:
+        self.codes.append((code, detail))
+        self.reasons.append(reason)
 
 
 class MigrationError(ValueError):
@@ -91,24 +99,25 @@ def migrate_instances(
         )
         out.append(outcome)
         if row is None:
-            outcome.reasons.append("no such instance")
+            outcome.refuse("gone", "", "no such instance")
         elif row.process_id != target.process_id:
-            outcome.reasons.append(f"runs another process ({row.process_id})")
+            outcome.refuse("other_process", row.process_id, f"runs another process ({row.process_id})")
         elif row.definition_id == target_id:
-            outcome.reasons.append(f"already runs v{target.version}")
+            outcome.refuse("already", str(target.version), f"already runs v{target.version}")
         elif row.status not in LIVE:
-            outcome.reasons.append(f"not running ({row.status})")
+            outcome.refuse("not_running", row.status, f"not running ({row.status})")
         elif instance_id in touched:
-            outcome.reasons.extend(_why(touched[instance_id], names))
+            _why(outcome, touched[instance_id], names)
         else:
             _move(outcome, target, built, actor_id, dry_run)
     return out
 
 
-def _why(affected: Affected, names: dict[str, str]) -> list[str]:
-    reasons = [f"waiting at a changed step: {names.get(e, e)} ({e})" for _p, e in sorted(affected.waiting)]
-    reasons += [f"has passed a changed step: {names.get(e, e)} ({e})" for _p, e in sorted(affected.passed)]
-    return reasons
+def _why(outcome: Outcome, affected: Affected, names: dict[str, str]) -> None:
+    for _p, e in sorted(affected.waiting):
+        outcome.refuse("waiting", names.get(e, e), f"waiting at a changed step: {names.get(e, e)} ({e})")
+    for _p, e in sorted(affected.passed):
+        outcome.refuse("passed", names.get(e, e), f"has passed a changed step: {names.get(e, e)} ({e})")
 
 
 def _repoint(workflow: Any, spec: Any) -> list[str]:
@@ -151,7 +160,7 @@ def _predict_again(workflow: Any) -> None:
 def _move(outcome: Outcome, target: ProcessDefinition, built, actor_id: int | None, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
     row = lock_instance(outcome.instance_id)
     if row is None or row.status not in LIVE:
-        outcome.reasons.append("ended meanwhile")
+        outcome.refuse("ended", "", "ended meanwhile")
         return
     workflow = load_state(row.state, spec_for(row))
     waiting_before = set(ready_manual(workflow))
@@ -164,10 +173,11 @@ def _move(outcome: Outcome, target: ProcessDefinition, built, actor_id: int | No
             missing += _repoint(sub, target_sub)
     workflow.subprocess_specs = built.subprocess_specs
     if missing:
-        outcome.reasons.append(f"the target lacks steps it holds: {', '.join(sorted(set(missing)))}")
+        lacking = ", ".join(sorted(set(missing)))
+        outcome.refuse("missing", lacking, f"the target lacks steps it holds: {lacking}")
         return
     if set(ready_manual(workflow)) != waiting_before:
-        outcome.reasons.append("its waiting tasks would be made anew")
+        outcome.refuse("remade", "", "its waiting tasks would be made anew")
         return
     outcome.moved = True
     if dry_run:
@@ -191,7 +201,7 @@ def _move(outcome: Outcome, target: ProcessDefinition, built, actor_id: int | No
     )
     if done.rowcount != 1:
         outcome.moved = False
-        outcome.reasons.append("changed meanwhile; try again")
+        outcome.refuse("raced", "", "changed meanwhile; try again")
         return
     if archived:  # finished called processes leave the live state, as on every save
         archive(row.id, [(a.task_guid, a.process_id, a.state) for a in archived])

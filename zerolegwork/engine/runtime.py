@@ -13,7 +13,6 @@ from ..audit import services as audit
 from ..db import utcnow
 from ..extensions import db
 from . import store
-from .catalog import build_spec
 from .errors import (
     InstanceIncidentError,
     NotAllowedToActError,
@@ -24,6 +23,7 @@ from .errors import (
 from .forms import validate_answers
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
 from .routing import Actor, today_local
+from .specs import build_spec
 from .state import SERIALIZER, dump_state, find_task, load_state, restore, script_engine, spec_for
 from .steps import StepResult, complete_engine_task, current_data, mark_incident, run_engine, save
 from .store import InstanceRow

@@ -18,10 +18,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from ..extensions import db
-from .catalog import BuiltSpec, build_spec
 from .errors import ProcessNotDeployedError
 from .models import ProcessDefinition
 from .scripting import make_script_engine
+from .specs import BuiltSpec, build_spec
 from .store import InstanceRow
 
 

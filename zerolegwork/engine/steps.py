@@ -15,12 +15,13 @@ from SpiffWorkflow.util.task import TaskState
 from .. import jobs
 from ..audit import services as audit
 from . import store
-from .catalog import BuiltSpec, form_key_of
+from .catalog import form_key_of
 from .clock import set_due_dates
 from .errors import InstanceIncidentError, ScriptCapacityError, TaskNotReadyError
 from .models import HumanTaskState, InstanceState
 from .routing import DEFAULT_MODE, chains_for, org_for_task
 from .sandbox import SandboxUnavailableError
+from .specs import BuiltSpec
 from .state import SERIALIZER, dump_live, find_task, load_state, next_timer, visited_nodes
 from .store import InstanceRow
 

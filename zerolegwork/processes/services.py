@@ -194,7 +194,7 @@ def _element_names(sha256: str, bundle: Mapping[str, Any]) -> dict[str, str]:
 
 
 def version_label(instance_id: int | None) -> str:
-    """"部门并联会签 v2": the process an instance runs and its version ("" without an instance)."""
+    """ "部门并联会签 v2": the process an instance runs and its version ("" without an instance)."""
     if not instance_id:
         return ""
     instance = db.session.get(ProcessInstance, instance_id)
@@ -202,3 +202,29 @@ def version_label(instance_id: int | None) -> str:
         return ""
     name, number = version_of(instance)
     return f"{name} v{number}"
+
+
+def definition(definition_id: int) -> ProcessDefinition | None:
+    return db.session.get(ProcessDefinition, definition_id)
+
+
+def other_versions(definition: ProcessDefinition) -> list[tuple[ProcessDefinition, int]]:
+    """The process's other versions that have running (or incident) instances, with how many."""
+    running = counts()
+    rows = db.session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == definition.process_id, ProcessDefinition.id != definition.id)
+        .order_by(ProcessDefinition.version.desc())
+    )
+    out = []
+    for d in rows:
+        n = running.get((d.id, InstanceState.RUNNING), 0) + running.get((d.id, InstanceState.INCIDENT), 0)
+        if n:
+            out.append((d, n))
+    return out
+
+
+def projects_by_id(ids: list[int]) -> dict[int, Project]:
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(ids)))}

@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..http import page_arg
-from . import drafts, services
+from . import drafts, migrations, services
 from .drafts import DraftError
+from .migrations import BatchError
 
 bp = Blueprint("processes", __name__, url_prefix="/processes", template_folder="templates")
 PER_PAGE = 50
@@ -59,6 +60,8 @@ def version(process_id: str, number: int):  # type: ignore[no-untyped-def]
         dmn_files=sorted(definition.bundle.get("dmn", {})),
         waiting=services.waiting(definition.id),
         names=services.element_names_of(definition),
+        others=services.other_versions(definition),
+        batches=migrations.recent_batches(process_id),
         tasks=tasks,
         total=total,
         page=page,
@@ -153,3 +156,56 @@ def deploy(process_id: str):  # type: ignore[no-untyped-def]
     target = services.live_version(process_id)
     assert target is not None
     return redirect(url_for("processes.version", process_id=process_id, number=target.version))
+
+
+@bp.route("/<process_id>/v<int:number>/migrate", methods=["POST"])
+@login_required
+def migrate(process_id: str, number: int):  # type: ignore[no-untyped-def]
+    target = _version_or_404(process_id, number)
+    sources = [int(v) for v in request.form.getlist("source") if v.isdigit()]
+    try:
+        batch = migrations.request_batch(current_user, target, sources, dry_run=bool(request.form.get("dry_run")))
+    except BatchError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("processes.version", process_id=process_id, number=number))
+    db.session.commit()
+    return redirect(url_for("processes.batch", batch_id=batch.id))
+
+
+def _batch_or_404(batch_id: int):  # type: ignore[no-untyped-def]
+    batch = migrations.get_batch(batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.route("/migrations/<int:batch_id>")
+@login_required
+def batch(batch_id: int):  # type: ignore[no-untyped-def]
+    found = _batch_or_404(batch_id)
+    page = page_arg()
+    refused = [o for o in found.outcomes if not o["moved"]]
+    moved = [o for o in found.outcomes if o["moved"]]
+    rows = (refused + moved)[(page - 1) * PER_PAGE : page * PER_PAGE]
+    return render_template(
+        "processes/batch.html",
+        batch=found,
+        target=services.definition(found.target_id),
+        rows=rows,
+        projects=services.projects_by_id([o["project_id"] for o in rows if o["project_id"]]),
+        page=page,
+        per_page=PER_PAGE,
+    )
+
+
+@bp.route("/migrations/<int:batch_id>/status")
+@login_required
+def batch_status(batch_id: int):  # type: ignore[no-untyped-def]
+    found = _batch_or_404(batch_id)
+    return {
+        "state": found.state,
+        "done": found.done,
+        "total": found.total,
+        "moved": found.moved,
+        "refused": found.refused,
+    }

@@ -47,3 +47,29 @@
     }).catch(function () { failed(box); });
   });
 })();
+
+// A migration batch's progress bar (processes/batch.html): drawn from data-done/data-total, and while the
+// batch runs its status is asked again every two seconds; the page reloads once it is done.
+(function () {
+  "use strict";
+  var box = document.querySelector(".zlw-batch[data-status]");
+  if (!box) { return; }
+  var bar = box.querySelector(".progress-bar");
+  function draw(done, total) {
+    var pct = total ? Math.round(100 * done / total) : 100;
+    bar.style.width = pct + "%";
+    bar.textContent = pct + "%";
+    box.querySelector(".progress").setAttribute("aria-valuenow", String(done));
+  }
+  draw(Number(bar.dataset.done), Number(bar.dataset.total));
+  if (box.dataset.state === "done") { return; }
+  var timer = setInterval(function () {
+    fetch(box.dataset.status, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (s) {
+        draw(s.done, s.total);
+        if (s.state === "done") { clearInterval(timer); window.location.reload(); }
+      })
+      .catch(function () { clearInterval(timer); });
+  }, 2000);
+})();
