@@ -4,8 +4,8 @@ Decisions shared by every table:
 - Scope: the projects the user may see (`permissions.project_scope`); `user=None` is every project (the CLI).
   A project someone else's scope lets the user see (shared with a district, routed for sign-off) is counted
   under its own region, category … so 汇总 always equals the sum of the rows below it.
-- 项目地区 is the user's area: the district's name for a user of a district organisation, CITY_NAME for a
-  city-level user and for the CLI.
+- 项目地区 is the user's area: the name of the user's organisation's region (东河区), the top region's
+  area name (包头市, set up by `flask zlw setup`) for a user of the top region and for the CLI.
 - Amounts are exact Decimal sums of the Numeric(16, 4) 万元 columns, shown with four places like every
   amount of the platform; nothing is rounded before the display.
 - 完成进度% = 累计投资 / 计划投资 × 100, rounded ROUND_HALF_UP on Decimal to a whole percent (66.67 → 67,
@@ -30,13 +30,13 @@ from sqlalchemy import ColumnElement, and_, case, func, select, true
 from ...db import utcnow
 from ...extensions import db
 from ...i18n import SHANGHAI
-from ...orgs.models import Organisation, OrgLevel, Region, User
+from ...orgs.models import Organisation, Region, User
+from ...orgs.reference import CHILDREN_LABELS, OWN_LABELS
 from ...projects.classification import CATEGORIES, STAGES
 from ...projects.models import Project
 from ...records.fields import SOURCES
 from ...records.models import FundingSource, InvestmentPlan
 
-CITY_NAME = "包头市"  # 项目地区 of the whole city: the city region itself is called 市本级 in the table
 TITLE = "项目管理平台统计表"
 UNIT = "单位：万元"
 COLUMNS = ("序号", "项目内容", "项目数量", "计划投资", "累计投资", "完成进度%", "备注")
@@ -44,8 +44,6 @@ NO_PERCENT = "—"
 FOUR_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.0000")
 GRAND_TOTAL = "汇总"
-CITY_LEVEL = "市本级"
-DISTRICT_TOTAL = "旗县汇总"
 NOT_STARTED = "未启动"
 NO_DEPARTMENT = "未指定主管部门"
 SOURCE_LABELS = {
@@ -178,10 +176,11 @@ def scope(user: User | None) -> ColumnElement[bool]:
 
 
 def area_of(user: User | None) -> str:
-    """项目地区: a district user's district, otherwise the city."""
-    if user is not None and user.org.region.level == OrgLevel.DISTRICT:
-        return user.org.region.name
-    return CITY_NAME
+    """项目地区: the user's region (the top region's area name at the top); the top's for the CLI."""
+    if user is not None:
+        return user.org.region.area
+    top = db.session.scalars(select(Region).where(Region.parent_id.is_(None)).order_by(Region.sort_order)).first()
+    return top.area if top is not None else ""
 
 
 def _totals() -> tuple[Any, ...]:
@@ -209,33 +208,92 @@ def _numbered(items: Iterable[tuple[str, _Sums, dict[str, str] | None]]) -> list
     return [_row(str(i), label, sums, args=args) for i, (label, sums, args) in enumerate(items, 1)]
 
 
-def regional_table(user: User | None, as_of: datetime | None = None) -> Table:
-    """汇总, 市本级, 旗县汇总, then every district and county numbered in Region.sort_order (zero rows too).
+@dataclass
+class _Node:
+    id: int
+    name: str
+    level: str
+    parent_id: int | None
+    own: _Sums
+    children: list[_Node] = field(default_factory=list)
 
-    One statement: the regions LEFT JOIN the scoped projects grouped by region.
-    """
+    def rolled_up(self) -> _Sums:
+        total = _Sums()
+        total.add(self.own)
+        for child in self.children:
+            total.add(child.rolled_up())
+        return total
+
+
+def _region_tree(user: User | None) -> tuple[_Node | None, dict[int, _Node]]:
+    """Every region with the scoped projects' sums of its own, children in Region.sort_order; one statement."""
     agg = select(Project.region_id.label("region_id"), *_totals()).where(scope(user)).group_by(Project.region_id)
     sub = agg.subquery()
     stmt = (
-        select(Region.id, Region.name, Region.level, sub.c.n, sub.c.planned, sub.c.cumulative)
+        select(Region.id, Region.name, Region.level, Region.parent_id, sub.c.n, sub.c.planned, sub.c.cumulative)
         .outerjoin(sub, sub.c.region_id == Region.id)
         .order_by(Region.sort_order, Region.id)
     )
-    city, districts = _Sums(), []
-    for region_id, name, level, n, planned, cumulative in db.session.execute(stmt):
-        sums = _sums(n, planned, cumulative)
-        if level == OrgLevel.CITY:
-            city.add(sums)
-        else:
-            districts.append((name, sums, {"region_id": str(region_id)}))
-    district_total = _Sums()
-    for _name, sums, _args in districts:
-        district_total.add(sums)
+    nodes: dict[int, _Node] = {}
+    for region_id, name, level, parent_id, n, planned, cumulative in db.session.execute(stmt):
+        nodes[region_id] = _Node(region_id, name, level, parent_id, _sums(n, planned, cumulative))
+    top = None
+    for node in nodes.values():
+        parent = nodes.get(node.parent_id) if node.parent_id is not None else None
+        if parent is not None:
+            parent.children.append(node)
+        elif top is None:
+            top = node
+    return top, nodes
+
+
+def _table_root(user: User | None, top: _Node | None, nodes: dict[int, _Node]) -> _Node | None:
+    """Whose table it is: the top for the CLI; else the user's region, or its parent when it has none below it."""
+    if user is None:
+        return top
+    node = nodes.get(user.org.region_id)
+    if node is None:
+        return top
+    if not node.children and node.parent_id in nodes:
+        return nodes[node.parent_id]  # type: ignore[index]
+    return node
+
+
+def regional_table(user: User | None, as_of: datetime | None = None) -> Table:
+    """汇总, 本级 (市本级), the subtotal below (旗县汇总), then each region below numbered in the set-up's order.
+
+    The table is of the user's part of the region tree (the whole tree for the CLI and the top region's
+    users; a district's user sees its city's table, counting only what they may see): each row below
+    rolls up its own subtree, so a province's table lists its cities, each city's its districts.
+    One statement: the regions LEFT JOIN the scoped projects grouped by region.
+    """
+    top, nodes = _region_tree(user)
+    root = _table_root(user, top, nodes)
+    if root is None:
+        return Table("regional", TITLE, area_of(user), as_of or utcnow(), (_total_row([], args={}),))
+    at_top = root is top
+    own_label = root.name if at_top else OWN_LABELS.get(root.level, root.name)
+    own_args = {"level": root.level} if at_top else {"region_id": str(root.id)}
+    leaves_below = all(not child.children for child in root.children)
+    child_level = root.children[0].level if root.children else ""
+    below = [
+        (child.name, child.rolled_up(), {"region_id": str(child.id)} if not child.children else None)
+        for child in root.children
+    ]
+    below_total = _Sums()
+    for _name, sums, _args in below:
+        below_total.add(sums)
     rows = [
-        _total_row([city, district_total], args={}),
-        _row("", CITY_LEVEL, city, kind="subtotal", args={"level": OrgLevel.CITY.value}),
-        _row("", DISTRICT_TOTAL, district_total, kind="subtotal", args={"level": OrgLevel.DISTRICT.value}),
-        *_numbered(districts),
+        _total_row([root.own, below_total], args={} if at_top else None),
+        _row("", own_label, root.own, kind="subtotal", args=own_args),
+        _row(
+            "",
+            CHILDREN_LABELS.get(root.level, ""),
+            below_total,
+            kind="subtotal",
+            args={"level": child_level} if at_top and leaves_below and child_level else None,
+        ),
+        *_numbered(below),
     ]
     return Table("regional", TITLE, area_of(user), as_of or utcnow(), tuple(rows))
 
