@@ -70,11 +70,11 @@ def create_department(code: str, name: str, dept_type: str, region: Region, layo
 
 
 FIELD_LABELS = {
-    "name": _l("name"),
-    "level": _l("level"),
-    "parent_id": _l("parent"),
-    "sort_order": _l("order"),
-    "area_name": _l("area name"),
+    "name": _l("region name"),
+    "level": _l("region level"),
+    "parent_id": _l("parent region"),
+    "sort_order": _l("order in the tables"),
+    "area_name": _l("area name of the tables"),
 }
 
 
@@ -140,13 +140,14 @@ class _Plan:
             stale_ids = {o.id for o in self.stale}
             for region in self.removed:
                 where = _("regions (code %(code)s)", code=region.code)
+                line = self.spec.lines.get("regions", 1)
                 if counts.get(region.id):
                     reason = _(
                         "The file leaves out %(name)s, which has %(n)s projects; a region with projects stays.",
                         name=region.name,
                         n=counts[region.id],
                     )
-                    problems.append(Problem(1, where, reason))
+                    problems.append(Problem(line, where, reason))
                 others = [o.name for o in self.orgs.values() if o.region_id == region.id and o.id not in stale_ids]
                 if others or region.id in experts:
                     reason = _(
@@ -154,7 +155,7 @@ class _Plan:
                         name=region.name,
                         names="、".join(others[:5]) or _("experts"),
                     )
-                    problems.append(Problem(1, where, reason))
+                    problems.append(Problem(line, where, reason))
         for org in self.stale:
             if self._in_use(org):
                 reason = _(
@@ -162,7 +163,7 @@ class _Plan:
                     name=org.name,
                     code=org.code,
                 )
-                problems.append(Problem(1, "departments", reason))
+                problems.append(Problem(self.spec.lines.get("departments", 1), "departments", reason))
         for code, (region, dept) in self.departments.items():
             org = self.orgs.get(code)
             if org is not None and (org.kind != OrgKind.DEPARTMENT or org.region.code != region.code):
@@ -173,17 +174,18 @@ class _Plan:
             reason = _(
                 "The code %(code)s belongs to another organisation: %(name)s.", code=platform.code, name=platform.name
             )
-            problems.append(Problem(1, "platform.code", reason))
+            problems.append(Problem(self.spec.lines.get("platform", 1), "platform.code", reason))
         if admin_missing(self.spec):
             from .security import check_password
 
             if self.dry_run:
                 pass
             elif not password:
-                problems.append(Problem(1, "administrator", _("A password is needed for the first administrator.")))
+                reason = _("A password is needed for the first administrator.")
+                problems.append(Problem(self.spec.lines.get("administrator", 1), "administrator", reason))
             else:
                 for reason in check_password(password, str(self.spec.admin_username)):
-                    problems.append(Problem(1, "administrator", reason))
+                    problems.append(Problem(self.spec.lines.get("administrator", 1), "administrator", reason))
         return problems
 
     def _in_use(self, org: Organisation) -> bool:

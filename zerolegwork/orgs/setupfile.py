@@ -40,15 +40,17 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return _("Line %(line)s, %(key)s: %(reason)s", line=self.line, key=self.key or "-", reason=self.reason)
+        if not self.key:
+            return _("Line %(line)s: %(reason)s", line=self.line, reason=self.reason)
+        return _("Line %(line)s, %(key)s: %(reason)s", line=self.line, key=self.key, reason=self.reason)
 
 
 class SetupError(ValueError):
     """A set-up file or the change it asks for was refused; nothing was changed."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__("; ".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Spec:
     platform_name: str
     admin_username: str | None
     admin_display_name: str
+    lines: dict[str, int] = field(default_factory=dict)  # the line of each top-level key
 
     @property
     def top(self) -> RegionSpec:
@@ -237,8 +240,16 @@ def read_spec(text: str | bytes) -> Spec:
     display = check.text(admin.get("display_name", "平台管理员"), ("administrator", "display_name"), 100)
     if check.problems:
         raise SetupError(check.problems)
+    lines = {key: line for path, line in reader.lines.items() if len(path) == 1 for key in [str(path[0])]}
     return Spec(
-        tuple(regions), tuple(departments), structure, str(platform_code), str(platform_name), username, str(display)
+        tuple(regions),
+        tuple(departments),
+        structure,
+        str(platform_code),
+        str(platform_name),
+        username,
+        str(display),
+        lines,
     )
 
 
