@@ -112,7 +112,7 @@ def setup_cmd(path: str, dry_run: bool) -> None:
 
     from flask_babel import gettext as _
 
-    from .orgs import setup, setupfile
+    from .orgs import provision, setupfile
 
     file = Path(path)
     with file.open("rb") as fh:
@@ -120,10 +120,10 @@ def setup_cmd(path: str, dry_run: bool) -> None:
     try:
         spec = setupfile.read_spec(data)
         password = None
-        if not dry_run and setup.admin_missing(spec):
+        if not dry_run and provision.admin_missing(spec):
             prompt = _("Password for the platform administrator %(username)s", username=spec.admin_username)
             password = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
-        changes = setup.apply(spec, password, source=data, dry_run=dry_run)
+        changes = provision.apply(spec, password, source=data, dry_run=dry_run)
     except setupfile.SetupError as exc:
         db.session.rollback()
         for problem in exc.problems:

@@ -78,7 +78,7 @@ EXPERTS = [
 def _department(code: str, name: str, dept_type: str, region: object, handler: tuple[str, str] | None) -> None:
     """A department of the set-up's default structure (经办 → 科长 → 分管领导), its handler, chief and admin."""
     from .orgs import structure
-    from .orgs.setup import create_department
+    from .orgs.provision import create_department
     from .orgs.setupfile import Structure
 
     dept = create_department(code, name, dept_type, region, Structure())  # type: ignore[arg-type]

@@ -31,11 +31,11 @@ from ...db import utcnow
 from ...extensions import db
 from ...i18n import SHANGHAI
 from ...orgs.models import Organisation, Region, User
-from ...orgs.reference import CHILDREN_LABELS, OWN_LABELS
 from ...projects.classification import CATEGORIES, STAGES
 from ...projects.models import Project
 from ...records.fields import SOURCES
 from ...records.models import FundingSource, InvestmentPlan
+from .regions import Node, build_tree, layout, rolled_up, table_root
 
 TITLE = "项目管理平台统计表"
 UNIT = "单位：万元"
@@ -208,25 +208,8 @@ def _numbered(items: Iterable[tuple[str, _Sums, dict[str, str] | None]]) -> list
     return [_row(str(i), label, sums, args=args) for i, (label, sums, args) in enumerate(items, 1)]
 
 
-@dataclass
-class _Node:
-    id: int
-    name: str
-    level: str
-    parent_id: int | None
-    own: _Sums
-    children: list[_Node] = field(default_factory=list)
-
-    def rolled_up(self) -> _Sums:
-        total = _Sums()
-        total.add(self.own)
-        for child in self.children:
-            total.add(child.rolled_up())
-        return total
-
-
-def _region_tree(user: User | None) -> tuple[_Node | None, dict[int, _Node]]:
-    """Every region with the scoped projects' sums of its own, children in Region.sort_order; one statement."""
+def _region_tree(user: User | None) -> tuple[Node | None, dict[int, Node]]:
+    """Every region with the scoped projects' own sums, in Region.sort_order; one statement."""
     agg = select(Project.region_id.label("region_id"), *_totals()).where(scope(user)).group_by(Project.region_id)
     sub = agg.subquery()
     stmt = (
@@ -234,65 +217,28 @@ def _region_tree(user: User | None) -> tuple[_Node | None, dict[int, _Node]]:
         .outerjoin(sub, sub.c.region_id == Region.id)
         .order_by(Region.sort_order, Region.id)
     )
-    nodes: dict[int, _Node] = {}
-    for region_id, name, level, parent_id, n, planned, cumulative in db.session.execute(stmt):
-        nodes[region_id] = _Node(region_id, name, level, parent_id, _sums(n, planned, cumulative))
-    top = None
-    for node in nodes.values():
-        parent = nodes.get(node.parent_id) if node.parent_id is not None else None
-        if parent is not None:
-            parent.children.append(node)
-        elif top is None:
-            top = node
-    return top, nodes
-
-
-def _table_root(user: User | None, top: _Node | None, nodes: dict[int, _Node]) -> _Node | None:
-    """Whose table it is: the top for the CLI; else the user's region, or its parent when it has none below it."""
-    if user is None:
-        return top
-    node = nodes.get(user.org.region_id)
-    if node is None:
-        return top
-    if not node.children and node.parent_id in nodes:
-        return nodes[node.parent_id]  # type: ignore[index]
-    return node
+    rows = db.session.execute(stmt)
+    return build_tree((rid, name, level, parent, _sums(n, p, c)) for rid, name, level, parent, n, p, c in rows)
 
 
 def regional_table(user: User | None, as_of: datetime | None = None) -> Table:
-    """汇总, 本级 (市本级), the subtotal below (旗县汇总), then each region below numbered in the set-up's order.
+    """汇总, 本级 (市本级), the subtotal (旗县汇总), then each region below in the set-up's order, rolled up.
 
-    The table is of the user's part of the region tree (the whole tree for the CLI and the top region's
-    users; a district's user sees its city's table, counting only what they may see): each row below
-    rolls up its own subtree, so a province's table lists its cities, each city's its districts.
-    One statement: the regions LEFT JOIN the scoped projects grouped by region.
+    Of the user's part of the region tree (regions.table_root: the whole tree for the CLI); one statement.
     """
     top, nodes = _region_tree(user)
-    root = _table_root(user, top, nodes)
+    root = table_root(user.org.region_id if user is not None else None, top, nodes)
     if root is None:
         return Table("regional", TITLE, area_of(user), as_of or utcnow(), (_total_row([], args={}),))
-    at_top = root is top
-    own_label = root.name if at_top else OWN_LABELS.get(root.level, root.name)
-    own_args = {"level": root.level} if at_top else {"region_id": str(root.id)}
-    leaves_below = all(not child.children for child in root.children)
-    child_level = root.children[0].level if root.children else ""
-    below = [
-        (child.name, child.rolled_up(), {"region_id": str(child.id)} if not child.children else None)
-        for child in root.children
-    ]
+    shape = layout(root, top)
+    below = [(label, rolled_up(node, _Sums()), args) for label, node, args in shape.below]
     below_total = _Sums()
-    for _name, sums, _args in below:
+    for _label, sums, _args in below:
         below_total.add(sums)
     rows = [
-        _total_row([root.own, below_total], args={} if at_top else None),
-        _row("", own_label, root.own, kind="subtotal", args=own_args),
-        _row(
-            "",
-            CHILDREN_LABELS.get(root.level, ""),
-            below_total,
-            kind="subtotal",
-            args={"level": child_level} if at_top and leaves_below and child_level else None,
-        ),
+        _total_row([root.own, below_total], args=shape.total_args),
+        _row("", shape.own_label, root.own, kind="subtotal", args=shape.own_args),
+        _row("", shape.below_label, below_total, kind="subtotal", args=shape.below_args),
         *_numbered(below),
     ]
     return Table("regional", TITLE, area_of(user), as_of or utcnow(), tuple(rows))

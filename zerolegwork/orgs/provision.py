@@ -1,4 +1,4 @@
-"""Applying a set-up file: bring the region tree, the departments and the first administrator to what it says.
+"""Applying a set-up file (`flask zlw setup`): regions, departments, the first administrator, as the file says.
 
 Only differences are written, each one audited and described; a file that says what the database
 already holds changes nothing. Every refusal is found before the first write (flush only; the caller
