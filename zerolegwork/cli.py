@@ -107,18 +107,25 @@ def seed_demo() -> None:
 @click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
 @with_appcontext
 def setup_cmd(path: str, dry_run: bool) -> None:
-    """Set up regions, departments and the first administrator from a YAML file (again: apply the changes)."""
+    """Set up regions, departments and the first administrator from a YAML or .xlsx file; again: the changes."""
     from pathlib import Path
 
     from flask_babel import gettext as _
 
     from .orgs import provision, setupfile
+    from .projects.sheet import MAX_FILE_BYTES
 
     file = Path(path)
+    workbook = file.suffix.lower() == ".xlsx"
     with file.open("rb") as fh:
-        data = fh.read(setupfile.MAX_FILE_BYTES + 1)
+        data = fh.read((MAX_FILE_BYTES if workbook else setupfile.MAX_FILE_BYTES) + 1)
     try:
-        spec = setupfile.read_spec(data)
+        if workbook:
+            from .orgs.setupbook import read_workbook
+
+            spec = read_workbook(data)
+        else:
+            spec = setupfile.read_spec(data)
         password = None
         if not dry_run and provision.admin_missing(spec):
             prompt = _("Password for the platform administrator %(username)s", username=spec.admin_username)

@@ -7,6 +7,7 @@ problem is refused whole, before anything is written (docs/setup.md describes th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,17 +168,18 @@ def dotted(path: Path) -> str:
 
 
 class _Checker:
-    def __init__(self, reader: _Reader) -> None:
-        self.reader = reader
-        self.problems = reader.problems
+    def __init__(self, lines: dict[Path, int], label: Callable[[Path], str]) -> None:
+        self.lines = lines
+        self.label = label
+        self.problems: list[Problem] = []
 
     def line(self, path: Path) -> int:
-        while path and path not in self.reader.lines:
+        while path and path not in self.lines:
             path = path[:-1]
-        return self.reader.lines.get(path, 1)
+        return self.lines.get(path, 1)
 
     def problem(self, path: Path, reason: str) -> None:
-        self.problems.append(Problem(self.line(path), dotted(path), reason))
+        self.problems.append(Problem(self.line(path), self.label(path), reason))
 
     def mapping(self, value: Any, path: Path, allowed: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -221,9 +223,14 @@ def read_spec(text: str | bytes) -> Spec:
             raise SetupError([Problem(1, "", _("The file is not UTF-8 text."))]) from None
     reader = _Reader(text)
     data = reader.read()
-    check = _Checker(reader)
     if reader.problems:
         raise SetupError(reader.problems)
+    return check_document(data, reader.lines)
+
+
+def check_document(data: Any, lines: dict[Path, int], label: Callable[[Path], str] = dotted) -> Spec:
+    """Check a set-up read from any format: its values, the line of each path, how a message names a path."""
+    check = _Checker(lines, label)
     doc = check.mapping(data, (), TOP_KEYS)
     regions = _regions(check, doc.get("regions"))
     departments = _departments(check, doc.get("departments"), {r.level for r in regions})
@@ -240,7 +247,7 @@ def read_spec(text: str | bytes) -> Spec:
     display = check.text(admin.get("display_name", "平台管理员"), ("administrator", "display_name"), 100)
     if check.problems:
         raise SetupError(check.problems)
-    lines = {key: line for path, line in reader.lines.items() if len(path) == 1 for key in [str(path[0])]}
+    top_lines = {str(path[0]): line for path, line in lines.items() if len(path) == 1}
     return Spec(
         tuple(regions),
         tuple(departments),
@@ -249,7 +256,7 @@ def read_spec(text: str | bytes) -> Spec:
         str(platform_name),
         username,
         str(display),
-        lines,
+        top_lines,
     )
 
 
