@@ -284,3 +284,21 @@ def test_a_weak_administrator_password_is_refused_and_nothing_is_written(app):
     assert "administrator：" in result.output
     assert "short" not in result.output.replace("Repeat", "")
     assert db.session.scalar(select(func.count()).select_from(Region)) == 0
+
+
+def test_in_a_province_each_level_sees_its_own_part_of_the_tree(any_app):
+    from zerolegwork.permissions import project_scope
+    from zerolegwork.projects.models import Project
+
+    setup(any_app, PROVINCE)
+    for name, region in [("区本级", "自治区本级"), ("包头", "包头市"), ("东河", "东河区"), ("新城", "新城区")]:
+        _project(name, region, "1.0000")
+    db.session.commit()
+
+    def seen(code: str) -> list[str]:
+        user = orgs.create_user(f"u_{code}", code, PASSWORD, orgs.org_by_code(code))
+        return sorted(db.session.scalars(select(Project.name).where(project_scope(user))))
+
+    assert seen("finance") == sorted(["区本级", "包头", "东河", "新城"])
+    assert seen("150200_finance") == sorted(["包头", "东河"])
+    assert seen("150202_finance") == ["东河"]
