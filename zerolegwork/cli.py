@@ -94,7 +94,7 @@ def _deploy():  # type: ignore[no-untyped-def]
 @zlw.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Load the demo organisations, accounts and projects (once)."""
+    """Load the demo organisations, accounts and projects (once; not into an installation that has users)."""
     from . import demo
 
     accounts = demo.seed()
@@ -154,6 +154,8 @@ def setup_cmd(path: str, dry_run: bool) -> None:
 def _print_accounts(accounts: list[tuple[str, str]]) -> None:
     from .demo import DEMO_PASSWORD
 
+    if not accounts:
+        return
     click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
     for username, role in accounts:
         click.echo(f"  {username:10s} {role}")

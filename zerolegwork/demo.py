@@ -99,7 +99,9 @@ def _department(code: str, name: str, dept_type: str, region: object, handler: t
 def seed() -> list[tuple[str, str]]:
     """Create the demo data once; return (user name, role) pairs to print."""
     if db.session.scalar(select(User.id).limit(1)) is not None:
-        return accounts()
+        # an installation set up from its own file (`flask zlw setup`) has no demo accounts to print
+        demo_unit = db.session.scalar(select(User.id).where(User.username == "unit1"))
+        return accounts() if demo_unit is not None else []
     regions = orgs.ensure_regions()
     city = regions["市本级"]
     platform = orgs.create_org("platform", "包头市政务服务和数据管理局", OrgKind.DEPARTMENT, city, dept_type="admin")

@@ -302,3 +302,12 @@ def test_in_a_province_each_level_sees_its_own_part_of_the_tree(any_app):
     assert seen("finance") == sorted(["区本级", "包头", "东河", "新城"])
     assert seen("150200_finance") == sorted(["包头", "东河"])
     assert seen("150202_finance") == ["东河"]
+
+
+def test_seed_demo_leaves_an_installation_set_up_from_its_file_alone(app):
+    setup(app, CITY)
+    before = snapshot()
+    result = app.test_cli_runner().invoke(args=["zlw", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert snapshot() == before
