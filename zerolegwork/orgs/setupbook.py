@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..projects.sheet import _refuse_unsafe as refuse_unsafe  # the project import's size and zip-bomb checks
+from ..projects.sheet import refuse_unsafe  # the project import's size and zip-bomb checks
 from .setupfile import Path, Problem, SetupError, Spec, check_document, dotted
 
 REGIONS, DEPARTMENTS, PLATFORM = "地区", "部门", "平台"
