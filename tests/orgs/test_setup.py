@@ -221,6 +221,16 @@ BAD_FILES = [
         "departments.province：本文件中没有层级为 province 的地区。",
     ),
     (
+        "chain naming a level the structure lacks",
+        ("    verification: [经办, 科长]", "    verification: [经办, 处长]"),
+        "structure.chains.verification[2]：不是本结构中的管理层级：处长。",
+    ),
+    (
+        "unknown department key",
+        ("    - {type: water, name: 水务局}", "    - {type: water, name: 水务局, head: 张三}"),
+        "departments.city[10].head：未知的键",
+    ),
+    (
         "malformed YAML",
         ('{code: "150207", name: 九原区, parent: "150200"}', '{code: "150207", name: [九原区, parent: "150200"}'),
         "第 12 行：这不是有效的 YAML",
@@ -311,3 +321,18 @@ def test_seed_demo_leaves_an_installation_set_up_from_its_file_alone(app):
     assert result.exit_code == 0, result.output
     assert result.output == ""
     assert snapshot() == before
+
+
+def test_new_departments_take_the_files_structure(app, tmp_path):
+    from zerolegwork.orgs import structure
+
+    path = edited(
+        tmp_path,
+        CITY,
+        ("  levels: [经办, 科长, 分管领导]", "  levels: [经办, 复核, 科长]"),
+        ("    verification: [经办, 科长]", "    verification: [经办, 复核, 科长]"),
+    )
+    assert setup(app, path).exit_code == 0
+    dept = orgs.org_by_code("water")
+    assert [p.name for p in structure.chain(dept, "verification")] == ["经办岗", "复核岗", "科长岗"]
+    assert [p.name for p in structure.chain(dept, "approval")] == ["经办岗"]
