@@ -1,4 +1,4 @@
-"""`flask zlw …` commands: check and deploy diagrams, seed demo data, serve, sweep, relay, work, engine compact."""
+"""`flask zlw …` commands: check and deploy diagrams, set up, seed demo data, serve, sweep, relay, work."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def _deploy(note: str | None = None):  # type: ignore[no-untyped-def]
 @zlw.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Load the demo organisations, accounts and projects (once)."""
+    """Load the demo organisations, accounts and projects (once; not into an installation that has users)."""
     from . import demo
 
     accounts = demo.seed()
@@ -103,9 +103,60 @@ def seed_demo() -> None:
     _print_accounts(accounts)
 
 
+@zlw.command("setup")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+@with_appcontext
+def setup_cmd(path: str, dry_run: bool) -> None:
+    """Set up regions, departments and the first administrator from a YAML or .xlsx file; again: the changes."""
+    from pathlib import Path
+
+    from flask_babel import gettext as _
+
+    from .orgs import provision, setupfile
+    from .projects.sheet import MAX_FILE_BYTES
+
+    file = Path(path)
+    workbook = file.suffix.lower() == ".xlsx"
+    with file.open("rb") as fh:
+        data = fh.read((MAX_FILE_BYTES if workbook else setupfile.MAX_FILE_BYTES) + 1)
+    try:
+        if workbook:
+            from .orgs.setupbook import read_workbook
+
+            spec = read_workbook(data)
+        else:
+            spec = setupfile.read_spec(data)
+        password = None
+        if not dry_run and provision.admin_missing(spec):
+            prompt = _("Password for the platform administrator %(username)s", username=spec.admin_username)
+            password = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+        changes = provision.apply(spec, password, source=data, dry_run=dry_run)
+    except setupfile.SetupError as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"{file.name}: {problem}", err=True)
+        click.echo(_("Nothing was changed: %(n)s problems.", n=len(exc.problems)), err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for change in changes:
+        click.echo(change)
+    if not changes:
+        click.echo(_("Nothing to change: the database already says what %(file)s says.", file=file.name))
+    elif dry_run:
+        click.echo(_("%(n)s changes found; nothing was changed (--dry-run).", n=len(changes)))
+    else:
+        click.echo(_("%(n)s changes applied.", n=len(changes)))
+
+
 def _print_accounts(accounts: list[tuple[str, str]]) -> None:
     from .demo import DEMO_PASSWORD
 
+    if not accounts:
+        return
     click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
     for username, role in accounts:
         click.echo(f"  {username:10s} {role}")

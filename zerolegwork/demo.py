@@ -76,33 +76,32 @@ EXPERTS = [
 
 
 def _department(code: str, name: str, dept_type: str, region: object, handler: tuple[str, str] | None) -> None:
-    """A department with the levels 经办 → 科长 → 分管领导, one post each, an admin and a one-step 审批 chain."""
+    """A department of the set-up's default structure (经办 → 科长 → 分管领导), its handler, chief and admin."""
     from .orgs import structure
+    from .orgs.provision import create_department
+    from .orgs.setupfile import Structure
 
-    dept = orgs.create_org(code, name, OrgKind.DEPARTMENT, region, dept_type=dept_type)  # type: ignore[arg-type]
-    unit = structure.add_unit(dept, "投资审查科")
-    levels = [structure.add_level(dept, rank, level) for rank, level in enumerate(["经办", "科长", "分管领导"], 1)]
-    posts = [structure.add_post(dept, f"{lv.name}岗", lv, unit) for lv in levels]
+    dept = create_department(code, name, dept_type, region, Structure())  # type: ignore[arg-type]
     if handler is not None:
+        handler_post, chief_post = structure.chain(dept, ApprovalMode.VERIFICATION)
         username, display = handler
         user = orgs.create_user(username, display, DEMO_PASSWORD, dept)
-        structure.assign(posts[0], user)
+        structure.assign(handler_post, user)
         chief = orgs.create_user(
             username.rstrip("1") + "_chief", display.replace("审查员", "科长"), DEMO_PASSWORD, dept
         )
-        structure.assign(posts[1], chief)
+        structure.assign(chief_post, chief)
         orgs.create_user(
             username.rstrip("1") + "_admin", display.replace("审查员", "管理员"), DEMO_PASSWORD, dept, is_admin=True
         )
-    structure.set_chain(dept, ApprovalMode.APPROVAL, [posts[0]])
-    structure.set_chain(dept, ApprovalMode.VERIFICATION, [posts[0], posts[1]])
-    structure.set_chain(dept, ApprovalMode.FILING, [posts[0]])
 
 
 def seed() -> list[tuple[str, str]]:
     """Create the demo data once; return (user name, role) pairs to print."""
     if db.session.scalar(select(User.id).limit(1)) is not None:
-        return accounts()
+        # an installation set up from its own file (`flask zlw setup`) has no demo accounts to print
+        demo_unit = db.session.scalar(select(User.id).where(User.username == "unit1"))
+        return accounts() if demo_unit is not None else []
     regions = orgs.ensure_regions()
     city = regions["市本级"]
     platform = orgs.create_org("platform", "包头市政务服务和数据管理局", OrgKind.DEPARTMENT, city, dept_type="admin")

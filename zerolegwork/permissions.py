@@ -16,10 +16,10 @@ from typing import Any
 
 from flask import Flask, abort, request
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, false, or_, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from .engine.models import HumanTask
-from .orgs.models import OrgKind, OrgLevel, User
+from .orgs.models import OrgKind, OrgLevel, Region, User
 from .projects.models import Engagement, Project, ProjectShare
 
 log = logging.getLogger(__name__)
@@ -178,20 +178,25 @@ def project_scope(user: User) -> ColumnElement[bool]:
 
     - a project unit: its own projects;
     - an agency: the projects it is engaged on, while the engagement lasts;
-    - a management department: projects in its jurisdiction (a city-level department: the whole
-      city; a district department: its district, plus projects the city shares with the district),
-      and any project routed to it for sign-off;
+    - a management department: projects in its jurisdiction (a department of the top region: every
+      project; of a city below a province: the city and its districts; a district department: its
+      district, plus projects the city shares with the district), and any project routed to it for sign-off;
     - everyone else: none.
     """
     org = user.org
     if org.kind == OrgKind.UNIT:
         return Project.unit_id == org.id
     if org.kind == OrgKind.DEPARTMENT:
-        if org.region.level == OrgLevel.CITY:
-            return true()  # every project is in the city or one of its districts
+        region = org.region
+        if region.parent_id is None:
+            return true()  # every project is in the top region or below it
+        own = Project.region_id == org.region_id
+        if region.level != OrgLevel.DISTRICT:  # a city of a province: its districts' projects too
+            below = select(Region.id).where(Region.parent_id == org.region_id)
+            own = or_(own, Project.region_id.in_(below))
         routed = exists().where(HumanTask.project_id == Project.id, HumanTask.org_code == org.code)
         shared = exists().where(ProjectShare.project_id == Project.id, ProjectShare.region_id == org.region_id)
-        return or_(Project.region_id == org.region_id, shared, routed)
+        return or_(own, shared, routed)
     if org.kind == OrgKind.AGENCY:
         return exists().where(
             Engagement.project_id == Project.id, Engagement.agency_id == org.id, Engagement.ended_on.is_(None)

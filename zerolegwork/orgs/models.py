@@ -21,6 +21,9 @@ class OrgKind(StrEnum):
 
 
 class OrgLevel(StrEnum):
+    """The levels of the region tree, top down; an installation uses the city and below, or all three."""
+
+    PROVINCE = "province"
     CITY = "city"
     DISTRICT = "district"
 
@@ -48,7 +51,11 @@ class ServiceType(StrEnum):
 
 
 class Region(db.Model):
-    """The city (市本级) or one of its districts and counties (旗县区)."""
+    """A node of the region tree set up by `flask zlw setup`: the top (市本级), its cities, districts, counties.
+
+    The top region's row carries the name its own projects give as 项目地区 (市本级, 省本级) and
+    `area_name`, the name its tables print (包头市); every other region is simply its name.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
@@ -56,6 +63,12 @@ class Region(db.Model):
     level: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     sort_order: Mapped[int] = mapped_column(default=0)
+    area_name: Mapped[str | None] = mapped_column(String(50))
+
+    @property
+    def area(self) -> str:
+        """The name a table of this region prints as 项目地区."""
+        return self.area_name or self.name
 
 
 class Organisation(db.Model):

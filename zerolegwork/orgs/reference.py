@@ -1,8 +1,12 @@
-"""Reference data: the city and its districts and counties, in the order the statistics table uses."""
+"""Reference data: the seed's city and its districts and counties, and the labels of each level's tables.
+
+An installation's own tree comes from `flask zlw setup FILE` (docs/setup.md); these are the seed's.
+"""
 
 from __future__ import annotations
 
 CITY = ("150200", "市本级")
+CITY_AREA = "包头市"  # what the city's tables print as 项目地区; its own projects' region is 市本级
 # The original city's districts and counties, in its order (MISSION.md); administrative division
 # codes of GB/T 2260, except 开发区 which has none and uses a local code.
 DISTRICTS = [
@@ -27,3 +31,14 @@ DEPT_TYPES = {
     "housing": "住房和城乡建设局",
 }
 DISTRICT_DEPT_TYPES = ("finance", "ndrc")
+
+# The levels of the region tree, top down, and the regional table's words for a region of each level:
+# the row of its own projects (本级) and the subtotal of the regions below it (the prescribed format).
+LEVELS = ("province", "city", "district")
+OWN_LABELS = {"province": "省本级", "city": "市本级", "district": "区县本级"}
+CHILDREN_LABELS = {"province": "盟市汇总", "city": "旗县汇总", "district": "汇总"}
+
+# The default structure of a department the set-up creates (its administrator changes it afterwards).
+DEFAULT_UNIT = "投资审查科"
+DEFAULT_LEVELS = ("经办", "科长", "分管领导")
+DEFAULT_CHAINS = {"approval": ("经办",), "verification": ("经办", "科长"), "filing": ("经办",)}

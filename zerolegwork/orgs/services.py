@@ -12,14 +12,14 @@ from ..audit import services as audit
 from ..db import utcnow
 from ..extensions import db
 from .models import Organisation, OrgLevel, Region, User
-from .reference import CITY, DISTRICTS
+from .reference import CITY, CITY_AREA, DISTRICTS
 
 
 def ensure_regions() -> dict[str, Region]:
-    """Create the city and its districts once; return them by name."""
+    """Create the seed's city and its districts once (a real city: `flask zlw setup`); return them by name."""
     existing = {r.name: r for r in db.session.scalars(select(Region))}
     if CITY[1] not in existing:
-        existing[CITY[1]] = Region(code=CITY[0], name=CITY[1], level=OrgLevel.CITY, sort_order=0)
+        existing[CITY[1]] = Region(code=CITY[0], name=CITY[1], level=OrgLevel.CITY, sort_order=0, area_name=CITY_AREA)
         db.session.add(existing[CITY[1]])
         db.session.flush()
     city = existing[CITY[1]]

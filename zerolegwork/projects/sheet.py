@@ -156,7 +156,7 @@ def years(value: Any) -> tuple[int, int]:
 # --------------------------------------------------------------------------- reading the workbook
 
 
-def _refuse_unsafe(data: bytes) -> str | None:
+def refuse_unsafe(data: bytes) -> str | None:
     """Why the bytes are not a workbook we open, or None."""
     if not data:
         return _("The file is empty.")
@@ -206,7 +206,7 @@ class SheetRow:
 
 def read_rows(data: bytes, report: ImportReport) -> list[SheetRow]:
     """The header and the non-blank data rows; file and header problems go to the report."""
-    reason = _refuse_unsafe(data)
+    reason = refuse_unsafe(data)
     if reason:
         report.errors.append(RowProblem(0, "", reason))
         return []

@@ -4,8 +4,8 @@ Decisions shared by every table:
 - Scope: the projects the user may see (`permissions.project_scope`); `user=None` is every project (the CLI).
   A project someone else's scope lets the user see (shared with a district, routed for sign-off) is counted
   under its own region, category … so 汇总 always equals the sum of the rows below it.
-- 项目地区 is the user's area: the district's name for a user of a district organisation, CITY_NAME for a
-  city-level user and for the CLI.
+- 项目地区 is the user's area: the name of the user's organisation's region (东河区), the top region's
+  area name (包头市, set up by `flask zlw setup`) for a user of the top region and for the CLI.
 - Amounts are exact Decimal sums of the Numeric(16, 4) 万元 columns, shown with four places like every
   amount of the platform; nothing is rounded before the display.
 - 完成进度% = 累计投资 / 计划投资 × 100, rounded ROUND_HALF_UP on Decimal to a whole percent (66.67 → 67,
@@ -30,13 +30,13 @@ from sqlalchemy import ColumnElement, and_, case, func, select, true
 from ...db import utcnow
 from ...extensions import db
 from ...i18n import SHANGHAI
-from ...orgs.models import Organisation, OrgLevel, Region, User
+from ...orgs.models import Organisation, Region, User
 from ...projects.classification import CATEGORIES, STAGES
 from ...projects.models import Project
 from ...records.fields import SOURCES
 from ...records.models import FundingSource, InvestmentPlan
+from .regions import Node, build_tree, layout, rolled_up, table_root
 
-CITY_NAME = "包头市"  # 项目地区 of the whole city: the city region itself is called 市本级 in the table
 TITLE = "项目管理平台统计表"
 UNIT = "单位：万元"
 COLUMNS = ("序号", "项目内容", "项目数量", "计划投资", "累计投资", "完成进度%", "备注")
@@ -44,8 +44,6 @@ NO_PERCENT = "—"
 FOUR_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.0000")
 GRAND_TOTAL = "汇总"
-CITY_LEVEL = "市本级"
-DISTRICT_TOTAL = "旗县汇总"
 NOT_STARTED = "未启动"
 NO_DEPARTMENT = "未指定主管部门"
 SOURCE_LABELS = {
@@ -178,10 +176,11 @@ def scope(user: User | None) -> ColumnElement[bool]:
 
 
 def area_of(user: User | None) -> str:
-    """项目地区: a district user's district, otherwise the city."""
-    if user is not None and user.org.region.level == OrgLevel.DISTRICT:
-        return user.org.region.name
-    return CITY_NAME
+    """项目地区: the user's region (the top region's area name at the top); the top's for the CLI."""
+    if user is not None:
+        return user.org.region.area
+    top = db.session.scalars(select(Region).where(Region.parent_id.is_(None)).order_by(Region.sort_order)).first()
+    return top.area if top is not None else ""
 
 
 def _totals() -> tuple[Any, ...]:
@@ -209,33 +208,38 @@ def _numbered(items: Iterable[tuple[str, _Sums, dict[str, str] | None]]) -> list
     return [_row(str(i), label, sums, args=args) for i, (label, sums, args) in enumerate(items, 1)]
 
 
-def regional_table(user: User | None, as_of: datetime | None = None) -> Table:
-    """汇总, 市本级, 旗县汇总, then every district and county numbered in Region.sort_order (zero rows too).
-
-    One statement: the regions LEFT JOIN the scoped projects grouped by region.
-    """
+def _region_tree(user: User | None) -> tuple[Node | None, dict[int, Node]]:
+    """Every region with the scoped projects' own sums, in Region.sort_order; one statement."""
     agg = select(Project.region_id.label("region_id"), *_totals()).where(scope(user)).group_by(Project.region_id)
     sub = agg.subquery()
     stmt = (
-        select(Region.id, Region.name, Region.level, sub.c.n, sub.c.planned, sub.c.cumulative)
+        select(Region.id, Region.name, Region.level, Region.parent_id, sub.c.n, sub.c.planned, sub.c.cumulative)
         .outerjoin(sub, sub.c.region_id == Region.id)
         .order_by(Region.sort_order, Region.id)
     )
-    city, districts = _Sums(), []
-    for region_id, name, level, n, planned, cumulative in db.session.execute(stmt):
-        sums = _sums(n, planned, cumulative)
-        if level == OrgLevel.CITY:
-            city.add(sums)
-        else:
-            districts.append((name, sums, {"region_id": str(region_id)}))
-    district_total = _Sums()
-    for _name, sums, _args in districts:
-        district_total.add(sums)
+    rows = db.session.execute(stmt)
+    return build_tree((rid, name, level, parent, _sums(n, p, c)) for rid, name, level, parent, n, p, c in rows)
+
+
+def regional_table(user: User | None, as_of: datetime | None = None) -> Table:
+    """汇总, 本级 (市本级), the subtotal (旗县汇总), then each region below in the set-up's order, rolled up.
+
+    Of the user's part of the region tree (regions.table_root: the whole tree for the CLI); one statement.
+    """
+    top, nodes = _region_tree(user)
+    root = table_root(user.org.region_id if user is not None else None, top, nodes)
+    if root is None:
+        return Table("regional", TITLE, area_of(user), as_of or utcnow(), (_total_row([], args={}),))
+    shape = layout(root, top)
+    below = [(label, rolled_up(node, _Sums()), args) for label, node, args in shape.below]
+    below_total = _Sums()
+    for _label, sums, _args in below:
+        below_total.add(sums)
     rows = [
-        _total_row([city, district_total], args={}),
-        _row("", CITY_LEVEL, city, kind="subtotal", args={"level": OrgLevel.CITY.value}),
-        _row("", DISTRICT_TOTAL, district_total, kind="subtotal", args={"level": OrgLevel.DISTRICT.value}),
-        *_numbered(districts),
+        _total_row([root.own, below_total], args=shape.total_args),
+        _row("", shape.own_label, root.own, kind="subtotal", args=shape.own_args),
+        _row("", shape.below_label, below_total, kind="subtotal", args=shape.below_args),
+        *_numbered(below),
     ]
     return Table("regional", TITLE, area_of(user), as_of or utcnow(), tuple(rows))
 
