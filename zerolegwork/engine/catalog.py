@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .forms import FormError, parse_form
 from .scripting import lint_expression, lint_script
+from .titles import remember_process_names
 
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -386,6 +387,7 @@ def build_spec(process_id: str, sha256: str, bundle: Callable[[], dict[str, Any]
             parser.add_dmn_str(text.encode(), filename=name)
         built = BuiltSpec(parser.get_spec(process_id), parser.get_subprocess_specs(process_id), files["forms"])
         _spec_cache[sha256] = built
+        remember_process_names(built.spec, *built.subprocess_specs.values())
         return built
 
 
