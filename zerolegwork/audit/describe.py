@@ -23,6 +23,9 @@ from flask_babel import lazy_gettext as _l
 MACHINE = re.compile(
     r"^(?=[A-Za-z0-9_.:/-]*[A-Za-z])(?:[A-Za-z0-9]+(?:[_.:/-][A-Za-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*|[a-z_]+)$"
 )
+FILE_EXTENSIONS = {"pdf", "xlsx", "xls", "csv", "zip", "png", "jpg", "jpeg", "webp", "doc", "docx", "txt", "ofd"}
+# the lanes' org codes the runtime adds to a task's answers; the organisation's name is there as org_name
+LANE_KEYS = {"department", "competent_department", "project_unit"}
 EXCEPTION_TEXT = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b")
 
 KEY_LABELS: dict[str, Any] = {
@@ -78,6 +81,7 @@ KEY_LABELS: dict[str, Any] = {
     "state": _l("State"),
     "level": _l("Level"),
     "category": _l("Category"),
+    "sha256": _l("Checksum"),
 }
 
 VALUE_LABELS: dict[str, Any] = {
@@ -169,21 +173,31 @@ def field_labels(forms_dir: str | None = None) -> dict[str, str]:
                 text = (choice.get("label") or {}).get("zh_CN")
                 if choice.get("value") is not None and text:
                     labels.setdefault(f"choice:{choice['value']}", str(text))
+        for slot in form.get("evidence", []) or []:
+            if isinstance(slot, dict) and slot.get("slot") and (slot.get("label") or {}).get("zh_CN"):
+                labels.setdefault(f"slot:{slot['slot']}", str(slot["label"]["zh_CN"]))
+    labels.setdefault("slot:site_photo", "现场照片")
     _field_labels[folder] = labels
     return labels
 
 
-_functions: dict[str, str] = {}
+_functions: dict[str, dict[str, str]] = {}
 
 
-def _function_labels() -> dict[str, str]:
-    """The eight processes' and their functions' names by key (项目手续, 可行性研究报告 …)."""
+def _function_labels(as_key: bool = False) -> dict[str, str]:
+    """The eight processes' and their functions' names by key (项目手续, 可行性研究报告 …).
+
+    A few keys are both (`investment`: 项目投资, and 投资进度 of progress): as a detail's key it names a
+    process (functions are chosen per process), as a value a function.
+    """
     if not _functions:
         from ..projects.functions import PROCESSES
 
-        _functions.update({p.key: p.zh for p in PROCESSES})
-        _functions.update({f.key: f.zh for p in PROCESSES for f in p.functions})
-    return _functions
+        processes = {p.key: p.zh for p in PROCESSES}
+        functions = {f.key: f.zh for p in PROCESSES for f in p.functions}
+        _functions["key"] = {**functions, **processes}
+        _functions["value"] = {**processes, **functions}
+    return _functions["key" if as_key else "value"]
 
 
 def is_machine(text: str) -> bool:
@@ -209,8 +223,11 @@ def value_text(value: Any, labels: Mapping[str, str] | None = None) -> tuple[str
     text = str(value)
     if text in VALUE_LABELS:
         return str(VALUE_LABELS[text]), text
-    if f"choice:{text}" in labels:
-        return labels[f"choice:{text}"], text
+    for kind in ("choice", "slot"):
+        if f"{kind}:{text}" in labels:
+            return labels[f"{kind}:{text}"], text
+    if "." in text and text.rsplit(".", 1)[1].lower() in FILE_EXTENSIONS:
+        return text, ""  # a file's name
     named = _function_labels().get(text)
     if named:
         return named, text
@@ -239,7 +256,7 @@ def key_label(key: str, labels: Mapping[str, str] | None = None) -> str:
         return str(KEY_LABELS[key])
     if f"field:{key}" in labels:
         return labels[f"field:{key}"]
-    return _function_labels().get(key) or str(_l("Other detail"))
+    return _function_labels(as_key=True).get(key) or str(_l("Other detail"))
 
 
 def detail_lines(detail: Mapping[str, Any]) -> list[Line]:
@@ -257,7 +274,7 @@ def detail_lines(detail: Mapping[str, Any]) -> list[Line]:
             continue
         if key == "answers" and isinstance(value, dict):
             for name, answer in value.items():
-                if name in ("signed_by_id", "levels", "task", "signed_at"):
+                if name in ("signed_by_id", "levels", "task", "signed_at") or name in LANE_KEYS:
                     continue
                 text, raw = value_text(answer, labels)
                 lines.append(Line(key_label(str(name), labels), text, raw))

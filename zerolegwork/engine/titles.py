@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,14 @@ _MAX_ANCESTORS = 400
 # an item value shown as it is only when it is not a machine name (snake_case, dotted, CamelCase)
 _MACHINE = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+# the roles lanes are named by (docs/bpmn-conventions.md), as a diagram on a page labels them
+LANE_LABELS = {
+    "project_unit": "项目单位",
+    "competent_department": "主管部门",
+    "department": "会签部门",
+    "agency": "中介机构",
+}
 
 # process id -> the name its diagram gives it (filled from every spec the catalog builds)
 _process_names: dict[str, str] = {}
@@ -133,3 +142,27 @@ def _read_names(folder: Path) -> None:
             pid, name = process.get("id"), process.get("name")
             if pid and name:
                 _process_names.setdefault(pid, name)
+
+
+@lru_cache(maxsize=32)
+def display_xml(xml: str) -> str:
+    """A diagram as a page draws it: lanes labelled by role (项目单位, not project_unit), pools by their process.
+
+    Lane names are roles in snake_case (routing reads them); a pool's name may mix languages. Only
+    these labels change; ids, flows and layout stay as deployed. XML that does not parse is returned as is.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(xml.encode(), parser)
+    except etree.XMLSyntaxError:
+        return xml
+    names = {p.get("id"): p.get("name") for p in root.iter(f"{{{_BPMN_NS}}}process") if p.get("name")}
+    for lane in root.iter(f"{{{_BPMN_NS}}}lane"):
+        label = LANE_LABELS.get(lane.get("name") or "")
+        if label:
+            lane.set("name", label)
+    for pool in root.iter(f"{{{_BPMN_NS}}}participant"):
+        name = names.get(pool.get("processRef"))
+        if name:
+            pool.set("name", name)
+    return str(etree.tostring(root, encoding="unicode"))
