@@ -44,6 +44,8 @@ PHONE: dict[str, Any] = {
     "device_scale_factor": 2,
 }
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# base URL of a running_server() -> its SQLite database file (a test may prepare data in it in-process)
+DATABASES: dict[str, Path] = {}
 
 
 def require_browser() -> None:
@@ -124,8 +126,10 @@ def running_server(prefix: str = "zlw-browser-") -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not answer /healthz in {STARTUP_TIMEOUT:.0f} s:\n{_tail(log_path)}")
             time.sleep(0.2)  # polling for start-up, not waiting on the page
+        DATABASES[base] = tmp / "browser.db"
         yield base
     finally:
+        DATABASES.pop(base, None)
         _stop(proc)
         if os.environ.get("ZLW_KEEP_BROWSER_TMP") != "1":
             shutil.rmtree(tmp, ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from ..db import utcnow
 from ..extensions import db
 from ..i18n import SHANGHAI
 from ..orgs.models import User
-from . import chain
+from . import chain, describe
 from .models import AuditEvent
 
 _INSERT = insert(AuditEvent.__table__)
@@ -241,6 +241,9 @@ class EventRow:
     detail_json: str
     address: str
     sealed: bool
+    # the detail as labelled values, and the object's kind, name and link (audit/describe.py)
+    lines: tuple[describe.Line, ...] = ()
+    object_ref: describe.ObjectRef | None = None
 
 
 @dataclass(frozen=True)
@@ -295,6 +298,8 @@ def browse(filters: EventFilter, page: int, per_page: int = 50) -> AuditPage:
         .offset((page - 1) * per_page)
     )
     rows = [_row(*found) for found in db.session.execute(stmt)]
+    refs = describe.object_refs([(r.object_type, r.object_id) for r in rows])
+    rows = [replace(r, object_ref=refs.get((r.object_type, r.object_id))) for r in rows]
     return AuditPage(rows, total, chain_status())
 
 
@@ -306,13 +311,14 @@ def _row(event: AuditEvent, actor_name: str | None, actor_username: str | None, 
         actor=f"{actor_name} ({actor_username})" if actor_name else "",
         on_behalf_of=behalf_name or "",
         action=event.action,
-        action_label=str(ACTIONS.get(event.action, event.action)),
+        action_label=describe.action_label(event.action),
         object_type=event.object_type,
         object_id=event.object_id,
         summary=summarize(detail),
         detail_json=json.dumps(detail, ensure_ascii=False, sort_keys=True, indent=1, default=str),
         address=event.address or "",
         sealed=event.seq is not None,
+        lines=tuple(describe.detail_lines(detail)),
     )
 
 

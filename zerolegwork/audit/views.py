@@ -8,9 +8,11 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..http import page_arg
-from . import services
+from . import describe, services
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
+# pages that show audited events (the project's history) name actions as the audit log does
+bp.add_app_template_global(describe.action_label, "audit_action_label")
 PER_PAGE = 50
 
 
@@ -34,6 +36,7 @@ def index():  # type: ignore[no-untyped-def]
         status=found.status,
         filters=filters,
         actions=services.ACTIONS,
+        object_types=describe.OBJECT_LABELS,
         page=page,
         per_page=PER_PAGE,
     )

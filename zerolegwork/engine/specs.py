@@ -15,6 +15,8 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from .titles import remember_process_names
+
 
 @dataclass
 class BuiltSpec:
@@ -45,6 +47,7 @@ def build_spec(process_id: str, sha256: str, bundle: Callable[[], dict[str, Any]
         for spec in (built.spec, *built.subprocess_specs.values()):
             connect_multi_instance(spec)
         _spec_cache[sha256] = built
+        remember_process_names(built.spec, *built.subprocess_specs.values())
         return built
 
 

@@ -22,8 +22,9 @@ from .models import HumanTaskState, InstanceState
 from .routing import DEFAULT_MODE, chains_for, org_for_task
 from .sandbox import SandboxUnavailableError
 from .specs import BuiltSpec
-from .state import SERIALIZER, dump_live, find_task, load_state, next_timer, visited_nodes
+from .state import SERIALIZER, dump_live, find_task, load_state, next_timer, spec_for, visited_nodes
 from .store import InstanceRow
+from .titles import boundary_deadline, is_unit_step, task_title
 
 
 @dataclass
@@ -91,39 +92,43 @@ def incident_reason(exc: BaseException) -> str:
 
 
 def new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The task index rows of newly ready tasks: title, organisation, mode, chain, due date."""
+    forms = spec_for(instance).forms if guids else {}
     rows = []
     for guid in guids:
         t = ready[guid]
         spec = t.task_spec
+        org_code = org_for_task(spec.lane or "", t.data)
+        unit_step = is_unit_step(org_code, t.data)
         rows.append(
             {
                 "instance_id": instance.id,
                 "task_guid": guid,
                 "bpmn_id": spec.bpmn_id,
-                "title": (spec.bpmn_name or spec.bpmn_id)[:200],
+                "title": task_title(t, forms),
                 "form_key": form_key_of(spec),
                 "lane": spec.lane or "",
-                "org_code": org_for_task(spec.lane or "", t.data),
-                # the department's approval mode: per department (`modes`, from the routing table), else one for all
-                "mode": str(
-                    (t.data.get("modes") or {}).get(org_for_task(spec.lane or "", t.data))
-                    or t.data.get("signoff_mode")
-                    or DEFAULT_MODE
-                ),
+                "org_code": org_code,
+                # a department's approval mode: per department (`modes`, from the routing table), else one for
+                # all; the project unit's own steps have none (审批/核准/备案 is what departments do)
+                "mode": None
+                if unit_step
+                else str((t.data.get("modes") or {}).get(org_code) or t.data.get("signoff_mode") or DEFAULT_MODE),
                 "project_id": instance.project_id,
-                "due_at": None,
+                # a unit's step is due when a timer on it says so (a boundary timer); a department's by its mode
+                "due_at": boundary_deadline(t),
             }
         )
     by_mode: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        by_mode.setdefault(row["mode"], []).append(row)
+        by_mode.setdefault(row["mode"] or DEFAULT_MODE, []).append(row)
     for mode, group in by_mode.items():
         chains = chains_for({r["org_code"] for r in group}, mode)
         for row in group:
             row["chain"] = chains.get(row["org_code"], [])
             row["chain_pos"] = 0
             row["post_id"] = row["chain"][0] if row["chain"] else None
-    set_due_dates([r for r in rows if r["chain"]])
+    set_due_dates([r for r in rows if r["chain"] and r["mode"]])
     return rows
 
 

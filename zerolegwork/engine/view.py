@@ -14,6 +14,7 @@ from . import store
 from .errors import TaskNotFoundError, TaskNotReadyError
 from .models import HumanTask, InstanceState, ProcessDefinition, ProcessInstance
 from .state import SERIALIZER, dump_live, find_task, next_timer, restore, spec_for, visited_nodes
+from .titles import display_xml
 
 # the state of a flow node as pages name it
 DONE, ACTIVE, PENDING = "done", "active", "pending"
@@ -42,7 +43,7 @@ def task_diagram(human_task: HumanTask) -> dict[str, Any]:
     definition = db.session.get(ProcessDefinition, instance.definition_id)
     assert definition is not None
     xml = definition.bundle.get("bpmn", {}).get(f"{process_id}.bpmn") or _file_defining(definition.bundle, process_id)
-    return {"xml": xml, "positions": where, "process": process_id}
+    return {"xml": display_xml(xml), "positions": where, "process": process_id}
 
 
 def _archived_part(instance: Any, task_guid: str) -> tuple[str, dict[str, str]] | None:
@@ -89,7 +90,7 @@ def _mark(out: dict[str, str], bpmn_id: str | None, task_state: int) -> None:
 
 
 def diagram_xml(instance_id: int) -> str:
-    """The BPMN XML of the file that defines the instance's top-level process (the version it runs on)."""
+    """The BPMN XML of the file that defines the instance's top-level process (the version it runs on), labelled."""
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise TaskNotFoundError(str(instance_id))
@@ -98,8 +99,8 @@ def diagram_xml(instance_id: int) -> str:
     files: Mapping[str, str] = definition.bundle.get("bpmn", {})
     for name, xml in files.items():
         if name.rsplit("/", 1)[-1] == f"{instance.process_id}.bpmn":
-            return xml
-    return next(iter(files.values()), "")
+            return display_xml(xml)
+    return display_xml(next(iter(files.values()), ""))
 
 
 def update_data(instance_id: int, values: Mapping[str, Any], actor_id: int | None) -> int:

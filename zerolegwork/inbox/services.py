@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from ..db import utcnow
 from ..engine.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance, TaskStep
 from ..engine.routing import Actor, actor_for, may_act
+from ..engine.titles import process_name
 from ..extensions import db
 from ..i18n import SHANGHAI
 from ..orgs.models import Post, Region, User
@@ -107,6 +108,8 @@ class InboxPage:
     counts: dict[str, int]
     regions: list[tuple[int, str]] = field(default_factory=list)
     processes: list[str] = field(default_factory=list)
+    # each process's name as its diagram gives it (项目全生命周期), for the filter
+    process_names: dict[str, str] = field(default_factory=dict)
     per_page: int = PER_PAGE
     actor: Actor | None = None  # whose inbox it is: the page's other parts reuse it instead of reading it again
 
@@ -260,7 +263,9 @@ def inbox_page(user: User, query: InboxQuery, per_page: int = PER_PAGE) -> Inbox
     processes = db.session.scalars(
         select(ProcessDefinition.process_id).distinct().order_by(ProcessDefinition.process_id)
     ).all()
-    return InboxPage(query, rows, total, numbers, [(i, n) for i, n in regions], list(processes), per_page, actor)
+    bpmn_dir = current_app.config["ZLW"].bpmn_dir
+    names = {p: process_name(p, bpmn_dir) for p in processes}
+    return InboxPage(query, rows, total, numbers, [(i, n) for i, n in regions], list(processes), names, per_page, actor)
 
 
 def inbox(user: User, page: int = 1, per_page: int = PER_PAGE, done: bool = False) -> tuple[list[InboxRow], int]:

@@ -100,7 +100,9 @@ def open_tasks(project_id: int) -> list[dict[str, Any]]:
 
 
 def history(project_id: int, limit: int = 100) -> list[dict[str, Any]]:
-    """What happened to the project, newest first: its audit events and the tasks completed on it."""
+    """What happened to the project, newest first: its audit events (detail as labelled values) and its tasks done."""
+    from ..audit.describe import detail_lines
+
     who = aliased(User)
     events = db.session.execute(
         select(AuditEvent.at, AuditEvent.action, AuditEvent.detail, who.display_name)
@@ -110,7 +112,7 @@ def history(project_id: int, limit: int = 100) -> list[dict[str, Any]]:
         .limit(limit)
     ).all()
     done = db.session.execute(
-        select(HumanTask.completed_at, HumanTask.title, who.display_name, Organisation.name)
+        select(HumanTask.completed_at, HumanTask.title, who.display_name, Organisation.name, HumanTask.id, who.id)
         .join(who, who.id == HumanTask.completed_by_id)
         .join(Organisation, Organisation.code == HumanTask.org_code)
         .where(HumanTask.project_id == project_id, HumanTask.state == HumanTaskState.COMPLETED)
@@ -118,11 +120,21 @@ def history(project_id: int, limit: int = 100) -> list[dict[str, Any]]:
         .limit(limit)
     ).all()
     out = [
-        {"at": at, "what": action, "detail": detail, "who": name, "kind": "event"}
+        {"at": at, "what": action, "detail": detail, "who": name, "kind": "event", "lines": detail_lines(detail or {})}
         for at, action, detail, name in events
     ]
     out += [
-        {"at": at, "what": title, "detail": {"org": org}, "who": name, "kind": "task"} for at, title, name, org in done
+        {
+            "at": at,
+            "what": title,
+            "detail": {"org": org},
+            "who": name,
+            "kind": "task",
+            "task_id": task_id,
+            "who_id": who_id,
+            "lines": [],
+        }
+        for at, title, name, org, task_id, who_id in done
     ]
     out.sort(key=lambda r: r["at"], reverse=True)
     return out[:limit]

@@ -15,8 +15,12 @@ from . import engagements, library, life, log, registry, services
 from . import functions as catalog
 from .classification import STAGES, VOCABULARIES
 from .errors import ProjectFormError
+from .status import STATE_FILTERS, project_status
 
 bp = Blueprint("projects", __name__, url_prefix="/projects", template_folder="templates")
+# every page may show a project's status badge (projects/_state.html) and filter by state
+bp.add_app_template_global(project_status)
+bp.add_app_template_global(STATE_FILTERS, "project_state_filters")
 PER_PAGE = 20
 
 
