@@ -142,6 +142,8 @@ POLICY: dict[str, Rule] = {
     "processes.migrate": Rule.ANALYST,
     "processes.batch": Rule.ANALYST,
     "processes.batch_status": Rule.ANALYST,
+    "processes.incidents": Rule.ANALYST,
+    "processes.retry": Rule.ANALYST,
 }
 
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {

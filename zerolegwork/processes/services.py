@@ -228,3 +228,19 @@ def projects_by_id(ids: list[int]) -> dict[int, Project]:
     if not ids:
         return {}
     return {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(ids)))}
+
+
+def incidents(page: int, per_page: int = 20) -> tuple[list[Any], int]:
+    """One page of the instances that are incidents, newest first: instance, its version, its project."""
+    where = ProcessInstance.status == InstanceState.INCIDENT
+    total = db.session.scalar(select(func.count()).select_from(ProcessInstance).where(where))
+    rows = db.session.execute(
+        select(ProcessInstance, ProcessDefinition.version, Project)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .outerjoin(Project, Project.id == ProcessInstance.project_id)
+        .where(where)
+        .order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), int(total or 0)

@@ -209,3 +209,48 @@ def batch_status(batch_id: int):  # type: ignore[no-untyped-def]
         "moved": found.moved,
         "refused": found.refused,
     }
+
+
+@bp.route("/incidents")
+@login_required
+def incidents():  # type: ignore[no-untyped-def]
+    from ..engine.errors import EngineError
+    from ..engine.runtime import instance_data
+
+    page = page_arg()
+    rows, total = services.incidents(page)
+    data = {}
+    for instance, _version, _project in rows:
+        try:
+            data[instance.id] = instance_data(instance.id)
+        except EngineError:
+            data[instance.id] = {}
+    return render_template(
+        "processes/incidents.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=20,
+        data=data,
+        live={pid: services.live_version(pid) for pid in {i.process_id for i, _v, _p in rows}},
+    )
+
+
+@bp.route("/incidents/<int:instance_id>/retry", methods=["POST"])
+@login_required
+def retry(instance_id: int):  # type: ignore[no-untyped-def]
+    from ..engine.errors import TaskNotFoundError, TaskNotReadyError
+    from ..engine.repair import retry_incident
+
+    try:
+        reason = retry_incident(instance_id, current_user.id)
+    except (TaskNotFoundError, TaskNotReadyError):
+        db.session.rollback()
+        flash(_("This matter is no longer an incident."), "info")
+        return redirect(url_for("processes.incidents"))
+    db.session.commit()
+    if reason is None:
+        flash(_("Retried: the matter runs again; its tasks are back in the inbox."), "success")
+    else:
+        flash(_("Retried, and it failed again: %(reason)s", reason=reason), "danger")
+    return redirect(url_for("processes.incidents"))
