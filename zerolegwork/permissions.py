@@ -144,6 +144,8 @@ POLICY: dict[str, Rule] = {
     "processes.batch_status": Rule.ANALYST,
     "processes.incidents": Rule.ANALYST,
     "processes.retry": Rule.ANALYST,
+    "processes.suspend": Rule.ANALYST,
+    "processes.resume": Rule.ANALYST,
 }
 
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {

@@ -59,7 +59,7 @@ def affected_instances(definition_ids: Iterable[int], diff: BundleDiff) -> Itera
             select(ProcessInstance.id)
             .where(
                 ProcessInstance.definition_id.in_(list(definition_ids)),
-                ProcessInstance.status.in_([InstanceState.RUNNING, InstanceState.INCIDENT]),
+                ProcessInstance.status.in_([InstanceState.RUNNING, InstanceState.INCIDENT, InstanceState.SUSPENDED]),
             )
             .order_by(ProcessInstance.id)
         )
@@ -107,7 +107,7 @@ def _chunk(
             _scan(found, str(sub.get("spec", "")), sub.get("tasks", {}), touched)
         for bpmn_id, task_state, org in people.get(instance_id, []):
             for key in by_element.get(bpmn_id, ()):
-                if task_state == HumanTaskState.READY:
+                if task_state in (HumanTaskState.READY, HumanTaskState.SUSPENDED):
                     found.waiting.add(key)
                     found.holders.add(org)
                 elif task_state == HumanTaskState.COMPLETED:

@@ -29,7 +29,7 @@ from .state import SERIALIZER, dump_live, load_state, next_timer, spec_for, visi
 from .steps import ready_manual
 from .store import archive, lock_instance
 
-LIVE = (InstanceState.RUNNING, InstanceState.INCIDENT)
+LIVE = (InstanceState.RUNNING, InstanceState.INCIDENT, InstanceState.SUSPENDED)
 
 
 @dataclass

@@ -18,12 +18,14 @@ class InstanceState(StrEnum):
     COMPLETED = "completed"
     INCIDENT = "incident"
     CANCELLED = "cancelled"
+    SUSPENDED = "suspended"  # held by an analyst (流程管理): its tasks leave the inbox until it is resumed
 
 
 class HumanTaskState(StrEnum):
     READY = "ready"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    SUSPENDED = "suspended"  # its instance is suspended; ready again on resume
 
 
 class ProcessDefinition(db.Model):  # type: ignore[name-defined]

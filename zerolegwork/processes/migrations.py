@@ -43,7 +43,7 @@ def request_batch(user: User, target: ProcessDefinition, source_ids: Iterable[in
             select(ProcessInstance.id)
             .where(
                 ProcessInstance.definition_id.in_([d.id for d in sources]),
-                ProcessInstance.status.in_([InstanceState.RUNNING, InstanceState.INCIDENT]),
+                ProcessInstance.status.in_([InstanceState.RUNNING, InstanceState.INCIDENT, InstanceState.SUSPENDED]),
             )
             .order_by(ProcessInstance.id)
             .limit(MAX_INSTANCES)

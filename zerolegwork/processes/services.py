@@ -22,7 +22,7 @@ from ..extensions import db
 from ..orgs.models import Organisation, User
 from ..projects.models import Project
 
-LIVE_STATES = (InstanceState.RUNNING, InstanceState.INCIDENT)
+LIVE_STATES = (InstanceState.RUNNING, InstanceState.INCIDENT, InstanceState.SUSPENDED)
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
@@ -244,3 +244,17 @@ def incidents(page: int, per_page: int = 20) -> tuple[list[Any], int]:
         .offset((page - 1) * per_page)
     ).all()
     return list(rows), int(total or 0)
+
+
+def suspended(limit: int = 200) -> list[Any]:
+    """The suspended instances, newest first: instance, its version, its project."""
+    return list(
+        db.session.execute(
+            select(ProcessInstance, ProcessDefinition.version, Project)
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .outerjoin(Project, Project.id == ProcessInstance.project_id)
+            .where(ProcessInstance.status == InstanceState.SUSPENDED)
+            .order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
+            .limit(limit)
+        ).all()
+    )

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..http import page_arg
+from ..http import page_arg, safe_target
 from . import drafts, migrations, services
 from .drafts import DraftError
 from .migrations import BatchError
@@ -233,6 +233,7 @@ def incidents():  # type: ignore[no-untyped-def]
         per_page=20,
         data=data,
         live={pid: services.live_version(pid) for pid in {i.process_id for i, _v, _p in rows}},
+        held=services.suspended(),
     )
 
 
@@ -253,4 +254,43 @@ def retry(instance_id: int):  # type: ignore[no-untyped-def]
         flash(_("Retried: the matter runs again; its tasks are back in the inbox."), "success")
     else:
         flash(_("Retried, and it failed again: %(reason)s", reason=reason), "danger")
+    return redirect(url_for("processes.incidents"))
+
+
+@bp.route("/instances/<int:instance_id>/suspend", methods=["POST"])
+@login_required
+def suspend(instance_id: int):  # type: ignore[no-untyped-def]
+    from ..engine.errors import TaskNotFoundError, TaskNotReadyError
+    from ..engine.repair import suspend_instance
+
+    reason = request.form.get("reason", "").strip()
+    back = safe_target(request.form.get("next")) or url_for("processes.incidents")
+    if not reason or len(reason) > 500:
+        flash(_("Say why the matter is suspended (at most 500 characters)."), "danger")
+        return redirect(back)
+    try:
+        held = suspend_instance(instance_id, current_user.id, reason)
+    except (TaskNotFoundError, TaskNotReadyError):
+        db.session.rollback()
+        flash(_("Only a running matter can be suspended."), "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Suspended: %(n)d waiting task(s) left the inbox until it is resumed.", n=held), "success")
+    return redirect(url_for("processes.incidents"))
+
+
+@bp.route("/instances/<int:instance_id>/resume", methods=["POST"])
+@login_required
+def resume(instance_id: int):  # type: ignore[no-untyped-def]
+    from ..engine.errors import TaskNotFoundError, TaskNotReadyError
+    from ..engine.repair import resume_instance
+
+    try:
+        back = resume_instance(instance_id, current_user.id)
+    except (TaskNotFoundError, TaskNotReadyError):
+        db.session.rollback()
+        flash(_("This matter is not suspended."), "info")
+        return redirect(url_for("processes.incidents"))
+    db.session.commit()
+    flash(_("Resumed: %(n)d task(s) are back in the inbox.", n=back), "success")
     return redirect(url_for("processes.incidents"))
