@@ -69,17 +69,12 @@ def describe_draft(process_id: str, draft: dict) -> list[str]:  # type: ignore[t
     from sqlalchemy import func, select
 
     from ..extensions import db
+    from .deploy import versions_of
     from .diff import diff_bundles
     from .impact import affected_instances
-    from .models import InstanceState, ProcessDefinition, ProcessInstance
+    from .models import InstanceState, ProcessInstance
 
-    versions = list(
-        db.session.scalars(
-            select(ProcessDefinition)
-            .where(ProcessDefinition.process_id == process_id)
-            .order_by(ProcessDefinition.version.desc())
-        )
-    )
+    versions = versions_of(process_id)
     if not versions:
         return [f"{process_id}: new process (not deployed yet)"]
     live = versions[0]

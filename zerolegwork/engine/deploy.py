@@ -21,6 +21,27 @@ class DeployReport:
     refused: list[str] = field(default_factory=list)
 
 
+def versions_of(process_id: str) -> list[ProcessDefinition]:
+    """Every deployed version of a process, newest (the live one) first."""
+    return list(
+        db.session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.process_id == process_id)
+            .order_by(ProcessDefinition.version.desc())
+        )
+    )
+
+
+def live_definition(process_id: str) -> ProcessDefinition | None:
+    """The newest deployed version of a process (None when it was never deployed)."""
+    return db.session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+
+
 def deploy_catalog(
     catalog: Catalog, actor_id: int | None = None, note: str | None = None, only: set[str] | None = None
 ) -> DeployReport:
@@ -34,12 +55,7 @@ def deploy_catalog(
         if only is not None and pid not in only:
             continue
         sha = bundle.sha256
-        latest = db.session.scalars(
-            select(ProcessDefinition)
-            .where(ProcessDefinition.process_id == pid)
-            .order_by(ProcessDefinition.version.desc())
-            .limit(1)
-        ).first()
+        latest = live_definition(pid)
         if latest is not None and latest.sha256 == sha:
             report.unchanged.append(pid)
             continue

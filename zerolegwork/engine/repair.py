@@ -80,25 +80,27 @@ def _move_tasks(instance_id: int, from_state: str, to_state: str) -> int:
 
 def suspend_instance(instance_id: int, actor_id: int | None, reason: str) -> int:
     """Hold a running instance: its waiting tasks leave every inbox, its timers wait; returns how many tasks."""
-    row = lock_instance(instance_id)
-    if row is None:
-        raise TaskNotFoundError(str(instance_id))
-    if row.status != InstanceState.RUNNING:
-        raise TaskNotReadyError(row.status)
-    _set_status(row, InstanceState.SUSPENDED)
-    held = _move_tasks(row.id, HumanTaskState.READY, HumanTaskState.SUSPENDED)
-    audit.record("instance.suspend", "process_instance", row.id, actor_id, reason=reason, tasks=held)
-    return held
+    return _hold(
+        instance_id, actor_id, InstanceState.RUNNING, InstanceState.SUSPENDED, "instance.suspend", reason=reason
+    )
 
 
 def resume_instance(instance_id: int, actor_id: int | None) -> int:
     """Let a suspended instance run again: its tasks come back to the inbox; returns how many."""
+    return _hold(instance_id, actor_id, InstanceState.SUSPENDED, InstanceState.RUNNING, "instance.resume")
+
+
+_TASKS = {InstanceState.SUSPENDED: HumanTaskState.SUSPENDED, InstanceState.RUNNING: HumanTaskState.READY}
+
+
+def _hold(instance_id: int, actor_id: int | None, before: str, after: str, action: str, **detail: Any) -> int:
+    """Move an instance from `before` to `after` and its waiting tasks with it; audited; never commits."""
     row = lock_instance(instance_id)
     if row is None:
         raise TaskNotFoundError(str(instance_id))
-    if row.status != InstanceState.SUSPENDED:
+    if row.status != before:
         raise TaskNotReadyError(row.status)
-    _set_status(row, InstanceState.RUNNING)
-    back = _move_tasks(row.id, HumanTaskState.SUSPENDED, HumanTaskState.READY)
-    audit.record("instance.resume", "process_instance", row.id, actor_id, tasks=back)
-    return back
+    _set_status(row, after)
+    moved = _move_tasks(row.id, _TASKS[before], _TASKS[after])
+    audit.record(action, "process_instance", row.id, actor_id, tasks=moved, **detail)
+    return moved

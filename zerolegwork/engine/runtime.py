@@ -6,13 +6,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import select
 
 from .. import jobs
 from ..audit import services as audit
 from ..db import utcnow
 from ..extensions import db
 from . import store
+from .deploy import live_definition
 from .errors import (
     InstanceIncidentError,
     NotAllowedToActError,
@@ -37,12 +37,7 @@ AnswerCheck = Callable[[Mapping[str, Any], dict[str, Any], int | None], None]
 
 def latest_definition(process_id: str) -> ProcessDefinition:
     """Return the newest deployed definition of a process."""
-    d = db.session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.process_id == process_id)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
+    d = live_definition(process_id)
     if d is None:
         raise ProcessNotDeployedError(process_id)
     return d

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -23,6 +23,7 @@ from .models import ProcessDefinition
 from .scripting import make_script_engine
 from .specs import BuiltSpec, build_spec
 from .store import InstanceRow
+from .titles import timer_due
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -235,15 +236,7 @@ def restore(instance: InstanceRow | Any) -> BpmnWorkflow:
 
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest due time of the workflow's waiting timer events (stored as next_timer_at)."""
-    due: list[datetime] = []
-    for t in workflow.get_tasks(state=TaskState.WAITING):
-        value = t.internal_data.get("event_value")
-        if isinstance(value, str):
-            try:
-                when = datetime.fromisoformat(value)
-            except ValueError:
-                continue
-            due.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+    due = [when for t in workflow.get_tasks(state=TaskState.WAITING) if (when := timer_due(t)) is not None]
     return min(due) if due else None
 
 

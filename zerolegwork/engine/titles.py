@@ -101,15 +101,22 @@ def boundary_deadline(task: Any) -> datetime | None:
     for sibling in parent.children:
         if sibling is task:
             continue
-        value = sibling.internal_data.get("event_value")
-        if not isinstance(value, str):
-            continue
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            continue
-        due.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+        when = timer_due(sibling)
+        if when is not None:
+            due.append(when)
     return min(due) if due else None
+
+
+def timer_due(task: Any) -> datetime | None:
+    """When a waiting timer event fires (UTC), from what SpiffWorkflow keeps on the task; None if it keeps none."""
+    value = task.internal_data.get("event_value")
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def remember_process_names(*specs: Any) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from ..audit import services as audit
 from ..engine.catalog import Catalog, Problem, declares_doctype, load_catalog
-from ..engine.deploy import DeployReport, deploy_catalog
+from ..engine.deploy import DeployReport, deploy_catalog, versions_of
 from ..engine.diff import BundleDiff, diff_bundles, element_names
 from ..engine.impact import Affected, affected_instances
 from ..engine.models import InstanceState, ProcessDefinition
@@ -160,13 +160,7 @@ def check_draft(process_id: str, files: dict[str, str], actor: User | None = Non
             result.problems.append(Problem("", process_id, "the draft no longer defines this executable process"))
         return result
     result.bundle = bundle.as_dict()
-    versions = list(
-        db.session.scalars(
-            select(ProcessDefinition)
-            .where(ProcessDefinition.process_id == process_id)
-            .order_by(ProcessDefinition.version.desc())
-        )
-    )
+    versions = versions_of(process_id)
     if not versions:
         return result
     result.live = versions[0]

@@ -15,6 +15,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from ..db import utcnow
+from ..engine.deploy import live_definition
 from ..engine.diff import decision_names, element_names
 from ..engine.models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
 from ..engine.state import version_of
@@ -163,12 +164,7 @@ def hours_since(moment: datetime) -> float:
 
 
 def live_version(process_id: str) -> ProcessDefinition | None:
-    return db.session.scalar(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.process_id == process_id)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    )
+    return live_definition(process_id)
 
 
 def file_text(definition: ProcessDefinition, file: str) -> str | None:
