@@ -77,15 +77,15 @@ FILL = [
        FROM post p JOIN organisation o ON o.id = p.org_id""",
     # user i holds post i %% posts (user 0, the busy user, holds post 0)
     """INSERT INTO "user" (username, display_name, password_hash, org_id, notifications_seen_id, active, is_admin,
-                           is_region_admin, is_auditor, failed_logins, session_epoch, created_at)
-       SELECT 'u' || lpad(i::text, 6, '0'), '审查员' || i, 'x', bp.org_id, 0, true, false, false, false, 0, 0,
+                           is_region_admin, is_auditor, is_analyst, failed_logins, session_epoch, created_at)
+       SELECT 'u' || lpad(i::text, 6, '0'), '审查员' || i, 'x', bp.org_id, 0, true, false, false, false, false, 0, 0,
               now() AT TIME ZONE 'utc'
        FROM generate_series(0, %(users)s - 1) i JOIN bench_post bp ON bp.seq = i %% %(posts)s ORDER BY i""",
     """INSERT INTO post_member (post_id, user_id)
        SELECT bp.post_id, u.id FROM "user" u JOIN bench_post bp ON bp.seq = substr(u.username, 2)::int %% %(posts)s""",
     """INSERT INTO "user" (username, display_name, password_hash, org_id, notifications_seen_id, active, is_admin,
-                           is_region_admin, is_auditor, failed_logins, session_epoch, created_at)
-       SELECT 'quiet', '项目单位经办人', 'x', id, 0, true, false, false, false, 0, 0, now() AT TIME ZONE 'utc'
+                           is_region_admin, is_auditor, is_analyst, failed_logins, session_epoch, created_at)
+       SELECT 'quiet', '项目单位经办人', 'x', id, 0, true, false, false, false, false, 0, 0, now() AT TIME ZONE 'utc'
        FROM organisation WHERE code = 'bench_unit'""",
     """INSERT INTO project (code, name, unit_id, region_id, level, category, management_status, planned_investment,
                            cumulative_investment, state, created_at)
