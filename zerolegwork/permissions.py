@@ -78,6 +78,8 @@ POLICY: dict[str, Rule] = {
     "experts.index": Rule.SIGNED_IN,  # departments see the pool, region administrators keep it (experts/services.py)
     "workdays.index": Rule.REGION_ADMIN,  # platform administrators only (dept_type "admin"), checked in the view
     "workdays.change": Rule.REGION_ADMIN,
+    "dictionaries.index": Rule.REGION_ADMIN,  # platform administrators only (dept_type "admin"), checked in the view
+    "dictionaries.change": Rule.REGION_ADMIN,  # as dictionaries.index, and again in dictionaries/services.py
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)

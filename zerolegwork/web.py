@@ -58,6 +58,9 @@ def init_app(app: Flask) -> None:
     from .processes.views import bp as processes_bp
 
     app.register_blueprint(processes_bp)
+    from .dictionaries.views import bp as dictionaries_bp
+
+    app.register_blueprint(dictionaries_bp)
     from .files.views import bp as files_bp
 
     app.register_blueprint(files_bp)

@@ -52,7 +52,7 @@ def test_a_project_with_every_process_filled_reads_back_in_chinese(filled, peopl
     assert "包头市城市建设投资有限公司" in text and "包头市住房和城乡建设局" in text and "市政道路" in text
     # amounts in 万元 with four places: plan, funding sources with their shares, award, savings, contract
     assert "计划总投资（万元）12,800.0000" in text
-    assert "市级资金" in text and "专项债券" in text and "6,400.0000" in text and "50.00%" in text
+    assert "市级资金" in text and "债券资金" in text and "6,400.0000" in text and "50.00%" in text
     assert "9,650.5000" in text and "149.5000" in text
     # procedures, progress, acceptance, performance records
     assert "包发改审批〔2026〕8号" in text and "可行性研究报告" in text

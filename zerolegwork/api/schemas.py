@@ -14,7 +14,8 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
-from ..projects.classification import STAGES, VOCABULARIES
+from ..dictionaries import services as dictionaries
+from ..projects.classification import STAGES
 from ..projects.library import LEVEL_VALUES, SORTS
 from ..projects.models import ProjectState
 from ..records.fields import SOURCES
@@ -275,7 +276,11 @@ class PageArgsSchema(Schema):
 
 
 def _vocabulary(name: str) -> fields.String:
-    return fields.String(validate=validate.OneOf(VOCABULARIES[name]))
+    def known(value: str) -> None:  # read when a request is validated, so dictionary edits count
+        if value not in dictionaries.names(name, active_only=False):
+            raise ValidationError(validate.OneOf.default_message)
+
+    return fields.String(validate=known)
 
 
 class ProjectArgsSchema(PageArgsSchema):

@@ -67,3 +67,23 @@ STAGES: dict[str, str] = {
     "completed": "已完成",
     "closed": "已终止",
 }
+
+# the shipped labels of the funding sources (records' funding rows) and project states: the PDF, the
+# composer and the fixed tables read them through dictionaries/services.py, so all three say the same
+FUNDING_SOURCES: dict[str, str] = {
+    "central": "中央转移支付",
+    "provincial": "省级资金",
+    "city": "市级资金",
+    "district": "区级资金",
+    "bonds": "债券资金",
+    "bank_loans": "银行贷款",
+    "self_raised": "自筹资金",
+    "other": "其他资金",
+}
+PROJECT_STATES: dict[str, str] = {
+    "draft": "草稿",
+    "in_approval": "并联会签中",
+    "approved": "已通过",
+    "returned": "已退回项目单位",
+    "closed": "已关闭",
+}

@@ -9,10 +9,12 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy import Select, delete, func, or_, select
 
 from ..audit import services as audit
+from ..dictionaries import services as dictionaries
+from ..dictionaries.defaults import FIELD_KINDS
 from ..extensions import db
 from ..orgs.models import User
 from . import functions as catalog
-from .classification import LEVELS, STAGES, VOCABULARIES
+from .classification import LEVELS, STAGES
 from .errors import ProjectNotFoundError
 from .models import Project, ProjectFunction, ProjectState, SavedFilter
 
@@ -66,7 +68,7 @@ class ProjectQuery:
         for name in ("region_id", "competent_department_id"):
             raw = str(args.get(name, ""))
             setattr(query, name, int(raw) if raw.isdigit() and len(raw) < 10 else None)
-        for name, values in VOCABULARIES.items():
+        for name, values in dictionaries.vocabularies(active_only=False).items():
             value = str(args.get(name, ""))
             setattr(query, name, value if value in values else "")
         level = str(args.get("level", ""))
@@ -109,7 +111,11 @@ def filtered(user: User, query: ProjectQuery) -> Select[tuple[Project]]:
     if query.q:
         like = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(Project.name.like(like, escape="\\"), Project.code.like(like, escape="\\")))
-    for name in (*VOCABULARIES, "level", "state", "stage", "region_id", "competent_department_id"):
+    for name in FIELD_KINDS:  # an entry's old names (renamed) find the projects that still hold them
+        value = getattr(query, name)
+        if value:
+            stmt = stmt.where(getattr(Project, name).in_(dictionaries.words_for(FIELD_KINDS[name], value)))
+    for name in ("level", "state", "stage", "region_id", "competent_department_id"):
         value = getattr(query, name)
         if value not in ("", None):
             stmt = stmt.where(getattr(Project, name) == value)

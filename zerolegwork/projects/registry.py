@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit import services as audit
+from ..dictionaries import services as dictionaries
 from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgState, Region, User
-from .classification import VOCABULARIES
 from .errors import ProjectFormError
 from .models import Project
 from .services import create_project
@@ -76,7 +76,7 @@ def register_project(user: User, form: Mapping[str, Any]) -> Project:
     if region is None:
         errors["region_id"] = _("Choose a region.")
     fields: dict[str, Any] = {}
-    for field, words in VOCABULARIES.items():
+    for field, words in dictionaries.vocabularies(active_only=True).items():
         chosen = value.get(field, "").strip()
         if field == "management_status" and not chosen:
             chosen = "储备"

@@ -32,7 +32,7 @@ def create_project(
     `classification` may carry investment_policy, industry_type, construction_mode, investment_mode,
     management_status, competent_department_id, cumulative_investment, start_year, end_year.
     """
-    from .classification import INDUSTRY_CODES
+    from ..dictionaries.services import industry_code
     from .codes import allocate
 
     region_row = orgs.region_by_name(region)
@@ -42,7 +42,7 @@ def create_project(
         from datetime import date
 
         year = int(classification.get("start_year") or date.today().year)
-        industry = INDUSTRY_CODES.get(str(classification.get("industry_type") or "其他"), "99")
+        industry = industry_code(str(classification.get("industry_type") or "其他"))
         code = allocate(year, region_row.code, industry)
     project = Project(
         code=code,

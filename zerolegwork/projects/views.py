@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..dictionaries import services as dictionaries
 from ..engine import view
 from ..engine.routing import today_local
 from ..extensions import db
@@ -13,7 +14,7 @@ from ..http import page_arg
 from ..registration.services import regions
 from . import engagements, library, life, log, registry, services
 from . import functions as catalog
-from .classification import STAGES, VOCABULARIES
+from .classification import STAGES
 from .errors import ProjectFormError
 from .status import STATE_FILTERS, project_status
 
@@ -38,7 +39,7 @@ def index():  # type: ignore[no-untyped-def]
         per_page=PER_PAGE,
         query=query,
         args=query.as_args(),
-        vocab=VOCABULARIES,
+        vocab=dictionaries.vocabularies(active_only=False),
         stages=STAGES,
         regions=regions(),
         saved=library.saved_filters(current_user),
@@ -95,7 +96,7 @@ def new():  # type: ignore[no-untyped-def]
         "projects/new.html",
         errors=errors,
         values=request.form,
-        vocab=VOCABULARIES,
+        vocab=dictionaries.vocabularies(active_only=True),
         regions=regions(),
         departments=registry.competent_departments(),
     ), (422 if errors else 200)

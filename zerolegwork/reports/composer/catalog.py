@@ -12,9 +12,10 @@ from sqlalchemy import (
     select,
 )
 
+from ...dictionaries import services as dictionaries
 from ...extensions import db
 from ...orgs.models import Organisation, Region
-from ...projects.classification import STAGES, VOCABULARIES
+from ...projects.classification import STAGES
 from ...projects.models import Project, ProjectState
 from ...records.fields import SOURCES
 from ..fixed.tables import completion_percent  # one rounding rule for every 完成进度%
@@ -45,8 +46,8 @@ class Dimension:
     zh: str
     en: str
     key: Callable[[Any], ColumnElement[Any]]  # (joins) -> the grouping expression
-    # static vocabulary in its natural order: value -> (zh, en)
-    values: Mapping[Any, tuple[str, str]] | None = None
+    # the vocabulary in its natural order: value -> (zh, en); a callable reads the dictionaries when asked
+    values: Mapping[Any, tuple[str, str]] | Callable[[], Mapping[Any, tuple[str, str]]] | None = None
     lookup: Callable[[set[Any]], dict[Any, tuple[tuple[str, str], tuple[Any, ...]]]] | None = None
     fans_out: bool = False
 
@@ -56,16 +57,17 @@ class Dimension:
     def describe(self, keys: set[Any]) -> dict[Any, tuple[tuple[str, str], tuple[Any, ...]]]:
         """value -> ((zh, en) label, sort key): natural order first, unknown values next, NULL last."""
         known = self.lookup(keys - {None}) if self.lookup else {}
-        order = list(self.values or ())
+        values = self.values() if callable(self.values) else self.values
+        order = list(values or ())
         out: dict[Any, tuple[tuple[str, str], tuple[Any, ...]]] = {}
         for key in keys:
             if key is None:
                 out[key] = (UNFILLED, (2,))
             elif key in known:
                 out[key] = known[key]
-            elif self.values is not None and key in self.values:
-                out[key] = (self.values[key], (0, order.index(key)))
-            elif self.values is None and self.lookup is None:  # a plain value ordered by itself (years)
+            elif values is not None and key in values:
+                out[key] = (values[key], (0, order.index(key)))
+            elif values is None and self.lookup is None:  # a plain value ordered by itself (years)
                 out[key] = ((str(key), str(key)), (0, key))
             else:
                 out[key] = ((str(key), str(key)), (1, str(key)))
@@ -106,17 +108,25 @@ def _departments(keys: set[Any]) -> dict[Any, tuple[tuple[str, str], tuple[Any, 
     return {oid: ((name, name), (0, order, code)) for oid, name, code, order in db.session.execute(stmt)}
 
 
-def _vocab(name: str) -> dict[str, tuple[str, str]]:
-    return {v: (v, v) for v in VOCABULARIES[name]}
+def _vocab(name: str) -> Callable[[], dict[str, tuple[str, str]]]:
+    """A project field's dictionary, retired entries included (old projects group under them)."""
+    return lambda: {v: (v, v) for v in dictionaries.names(name, active_only=False)}
 
 
-STATE_LABELS = {
-    ProjectState.DRAFT.value: ("草稿", "Draft"),
-    ProjectState.IN_APPROVAL.value: ("并联会签中", "In joint sign-off"),
-    ProjectState.APPROVED.value: ("已通过", "Approved"),
-    ProjectState.RETURNED.value: ("已退回项目单位", "Returned to the unit"),
-    ProjectState.CLOSED.value: ("已关闭", "Closed"),
+STATE_EN = {
+    ProjectState.DRAFT.value: "Draft",
+    ProjectState.IN_APPROVAL.value: "In joint sign-off",
+    ProjectState.APPROVED.value: "Approved",
+    ProjectState.RETURNED.value: "Returned to the unit",
+    ProjectState.CLOSED.value: "Closed",
 }
+
+
+def state_labels() -> dict[str, tuple[str, str]]:
+    """The project states as the dictionary names them (zh) and in English."""
+    return {code: (name, STATE_EN.get(code, code)) for code, name in dictionaries.labels("project_state").items()}
+
+
 STAGE_EN = {
     "information": "Project information",
     "investment": "Investment approval",
@@ -127,17 +137,23 @@ STAGE_EN = {
     "completed": "Completed",
     "closed": "Ended",
 }
-SOURCE_LABELS = {
-    "central": ("中央转移支付", "Central transfer"),
-    "provincial": ("省级资金", "Provincial funds"),
-    "city": ("市级资金", "City funds"),
-    "district": ("区级资金", "District funds"),
-    "bonds": ("债券资金", "Bonds"),
-    "bank_loans": ("银行贷款", "Bank loans"),
-    "self_raised": ("自筹资金", "Self-raised"),
-    "other": ("其他资金", "Other"),
+SOURCE_EN = {
+    "central": "Central transfer",
+    "provincial": "Provincial funds",
+    "city": "City funds",
+    "district": "District funds",
+    "bonds": "Bonds",
+    "bank_loans": "Bank loans",
+    "self_raised": "Self-raised",
+    "other": "Other",
 }
-assert tuple(SOURCE_LABELS) == SOURCES
+assert tuple(SOURCE_EN) == SOURCES
+
+
+def source_labels() -> dict[str, tuple[str, str]]:
+    """The funding sources as the dictionary names them (zh) and in English, in the records' order."""
+    zh = dictionaries.labels("funding_source")
+    return {code: (zh.get(code, code), SOURCE_EN[code]) for code in SOURCES}
 
 
 def _column(name: str) -> Callable[[Any], ColumnElement[Any]]:
@@ -195,7 +211,7 @@ DIMENSIONS: dict[str, Dimension] = {
             _column("management_status"),
             values=_vocab("management_status"),
         ),
-        Dimension("state", "审批状态", "State", _column("state"), values=STATE_LABELS),
+        Dimension("state", "审批状态", "State", _column("state"), values=state_labels),
         Dimension(
             "stage", "所处阶段", "Stage", _column("stage"), values={k: (v, STAGE_EN[k]) for k, v in STAGES.items()}
         ),
@@ -205,7 +221,7 @@ DIMENSIONS: dict[str, Dimension] = {
             "资金来源",
             "Funding source",
             lambda joins: joins.source.source,
-            values=SOURCE_LABELS,
+            values=source_labels,
             fans_out=True,
         ),
     )

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from ...dictionaries import services as dictionaries
 from ...engine.routing import today_local
 from ...extensions import db
-from ...projects.classification import STAGES, VOCABULARIES
+from ...projects.classification import STAGES
 from ...registration.services import regions
 from . import services as composer
 from .models import ReportDefinition  # also registers the table at app start
@@ -46,7 +47,7 @@ def _page(
         saved=saved,
         as_of_arg=as_of_arg,
         definitions=composer.definitions_of(current_user),
-        vocab=VOCABULARIES,
+        vocab=dictionaries.vocabularies(active_only=False),
         stages=STAGES,
         regions=regions(),
         run_args=_run_args(definition, table),

@@ -16,20 +16,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select
 
+from ...dictionaries import services as dictionaries
 from ...extensions import db
 from ...orgs.models import Organisation, Region, User
 from ...projects import library
-from ...projects.classification import CATEGORIES, STAGES
-from ...projects.models import Project, ProjectState
+from ...projects.classification import STAGES
+from ...projects.models import Project
 from .tables import completion_percent, exact
 
-STATE_LABELS = {
-    ProjectState.DRAFT: _l("Draft"),
-    ProjectState.IN_APPROVAL: _l("In joint sign-off"),
-    ProjectState.APPROVED: _l("Approved"),
-    ProjectState.RETURNED: _l("Returned to the unit"),
-    ProjectState.CLOSED: _l("Closed"),
-}
 LEVEL_LABELS = {"city": _l("City level"), "district": _l("Districts and counties")}
 
 
@@ -139,12 +133,15 @@ def investment_overview(user: User, query: library.ProjectQuery) -> Overview:
             .order_by(by_dept.c.id.is_(None), Region.sort_order, Organisation.name)
         )
     ]
+    states = dictionaries.labels("project_state")
     groupings = [
         Grouping("region", str(_l("By region")), regions),
         Grouping(
             "category",
             str(_l("By category")),
-            _by_column(where, base, Project.category, "category", list(CATEGORIES), str),
+            _by_column(
+                where, base, Project.category, "category", list(dictionaries.names("category", active_only=False)), str
+            ),
         ),
         Grouping("department", str(_l("By competent department")), departments),
         Grouping(
@@ -155,7 +152,7 @@ def investment_overview(user: User, query: library.ProjectQuery) -> Overview:
         Grouping(
             "state",
             str(_l("By state")),
-            _by_column(where, base, Project.state, "state", list(STATE_LABELS), lambda v: str(STATE_LABELS.get(v, v))),
+            _by_column(where, base, Project.state, "state", list(states), lambda v: states.get(v, v)),
         ),
         Grouping(
             "stage",
@@ -184,7 +181,6 @@ __all__ = ["Group", "Grouping", "Overview", "investment_overview"]
 def filter_choices() -> dict[str, Any]:
     """Regions, competent departments and vocabularies for the reports' filter form (two short queries)."""
     from ...orgs.models import OrgKind
-    from ...projects.classification import VOCABULARIES
 
     regions = db.session.scalars(select(Region).order_by(Region.sort_order, Region.id)).all()
     departments = db.session.scalars(
@@ -193,4 +189,9 @@ def filter_choices() -> dict[str, Any]:
         .where(Organisation.kind == OrgKind.DEPARTMENT, Organisation.dept_type != "admin")
         .order_by(Region.sort_order, Organisation.name)
     ).all()
-    return {"regions": regions, "departments": departments, "stages": STAGES, "categories": VOCABULARIES["category"]}
+    return {
+        "regions": regions,
+        "departments": departments,
+        "stages": STAGES,
+        "categories": dictionaries.names("category", active_only=False),
+    }

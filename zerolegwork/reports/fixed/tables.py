@@ -28,10 +28,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 
 from ...db import utcnow
+from ...dictionaries import services as dictionaries
 from ...extensions import db
 from ...i18n import SHANGHAI
 from ...orgs.models import Organisation, Region, User
-from ...projects.classification import CATEGORIES, STAGES
+from ...projects.classification import STAGES
 from ...projects.models import Project
 from ...records.fields import SOURCES
 from ...records.models import FundingSource, InvestmentPlan
@@ -46,16 +47,6 @@ ZERO = Decimal("0.0000")
 GRAND_TOTAL = "汇总"
 NOT_STARTED = "未启动"
 NO_DEPARTMENT = "未指定主管部门"
-SOURCE_LABELS = {
-    "central": "中央转移支付",
-    "provincial": "省级资金",
-    "city": "市级资金",
-    "district": "区级资金",
-    "bonds": "债券资金",
-    "bank_loans": "银行贷款",
-    "self_raised": "自筹资金",
-    "other": "其他资金",
-}
 
 
 def completion_percent(cumulative: Decimal, planned: Decimal) -> int | None:
@@ -247,8 +238,9 @@ def regional_table(user: User | None, as_of: datetime | None = None) -> Table:
 def category_table(user: User | None, as_of: datetime | None = None) -> Table:
     """汇总, then every project category in the vocabulary's order (zero rows too); one statement."""
     found = _grouped(user, Project.category)
-    labels = list(CATEGORIES) + sorted(str(k) for k in found if k not in CATEGORIES)
-    items = [(c, found.get(c, _Sums()), {"category": c} if c in CATEGORIES else None) for c in labels]
+    known = dictionaries.names("category", active_only=False)
+    labels = list(known) + sorted(str(k) for k in found if k not in known)
+    items = [(c, found.get(c, _Sums()), {"category": c} if c in known else None) for c in labels]
     rows = [_total_row(found.values(), args={}), *_numbered(items)]
     return Table("category", f"{TITLE}（按项目类别）", area_of(user), as_of or utcnow(), tuple(rows))
 
@@ -358,7 +350,8 @@ def funding_table(user: User | None, as_of: datetime | None = None) -> Table:
             kind="total",
             note=f"另有{without_plan}个项目未登记投资计划",
         )
-    items = [(SOURCE_LABELS[s], found.get(s, _Sums()), None) for s in SOURCES]
+    labels = dictionaries.labels("funding_source")
+    items = [(labels.get(s, s), found.get(s, _Sums()), None) for s in SOURCES]
     items += [(str(s), found[s], None) for s in sorted(s for s in found if s not in SOURCES)]
     return Table("funding", f"{TITLE}（按资金来源）", area_of(user), as_of or utcnow(), (total, *_numbered(items)))
 

@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ...dictionaries import services as dictionaries
 from ...i18n import local_time, money
 from ...projects import functions as catalog
 from ...projects.classification import STAGES
@@ -38,13 +39,6 @@ from .style import FONT, FRAME_WIDTH, MARGIN, PAGE_WIDTH, grid, pairs, style_she
 NUMERALS = "一二三四五六七八九十"
 
 LEVELS = {"city": "市本级", "district": "旗县区"}
-PROJECT_STATES = {
-    "draft": "草稿",
-    "in_approval": "审批中",
-    "approved": "已批准",
-    "returned": "已退回",
-    "closed": "已关闭",
-}
 PROCESS_STATES = {"done": "已完成", "active": "办理中", "pending": "未开始", "not_started": "未启动"}
 
 
@@ -133,7 +127,7 @@ def _basic(data: ReportData) -> list[Any]:
         ("投资方式", p.investment_mode or "—"),
         ("管理状态", p.management_status),
         ("建设年限", years),
-        ("审批状态", PROJECT_STATES.get(p.state, p.state)),
+        ("审批状态", dictionaries.labels("project_state").get(p.state, p.state)),
         ("计划总投资（万元）", money(p.planned_investment)),
         ("累计完成投资（万元）", money(p.cumulative_investment)),
         ("所处阶段", STAGES.get(p.stage or "", "未启动")),

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from ...dictionaries import services as dictionaries
 from ...i18n import local_time, money
 from ...projects import functions as catalog
 from .data import ReportData, entered_by, periods
@@ -19,16 +20,6 @@ COST_PARTS = {
     "equipment_cost": "设备购置费",
     "other_cost": "工程建设其他费用",
     "contingency": "预备费",
-}
-FUNDING_SOURCES = {
-    "central": "中央转移支付",
-    "provincial": "省级资金",
-    "city": "市级资金",
-    "district": "区级资金",
-    "bonds": "专项债券",
-    "bank_loans": "银行贷款",
-    "self_raised": "自筹资金",
-    "other": "其他资金",
 }
 PROCUREMENT_TYPES = {"works": "工程", "goods": "货物", "services": "服务"}
 ACCEPTANCE_TYPES = {"specialist": "专项验收", "joint": "联合验收", "self": "自主验收"}
@@ -102,9 +93,8 @@ def investment(data: ReportData) -> list[Any]:
     ]
     parts = [[label, money(getattr(plan, key))] for key, label in COST_PARTS.items()]
     parts.append(["合计", money(sum((getattr(plan, k) for k in COST_PARTS), Decimal(0)))])
-    sources = [
-        [FUNDING_SOURCES.get(s.source, s.source), money(s.amount), _share(s.amount, plan.total)] for s in plan.sources
-    ]
+    labels = dictionaries.labels("funding_source")
+    sources = [[labels.get(s.source, s.source), money(s.amount), _share(s.amount, plan.total)] for s in plan.sources]
     sources.append(["合计", money(sum((s.amount for s in plan.sources), Decimal(0))), _share(plan.total, plan.total)])
     both = Table(
         [
