@@ -20,6 +20,7 @@ from ...extensions import db
 from ...orgs.models import Organisation, Region, User
 from ...projects import library
 from ...projects.classification import CATEGORIES, STAGES
+from ...projects.levels import LEVEL_LABELS
 from ...projects.models import Project, ProjectState
 from .tables import completion_percent, exact
 
@@ -30,7 +31,6 @@ STATE_LABELS = {
     ProjectState.RETURNED: _l("Returned to the unit"),
     ProjectState.CLOSED: _l("Closed"),
 }
-LEVEL_LABELS = {"city": _l("City level"), "district": _l("Districts and counties")}
 
 
 @dataclass(frozen=True)
