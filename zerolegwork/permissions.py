@@ -16,10 +16,11 @@ from typing import Any
 
 from flask import Flask, abort, request
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from .engine.models import HumanTask
 from .orgs.models import OrgKind, OrgLevel, Region, User
+from .orgs.reference import LEVELS as REGION_LEVELS
 from .projects.models import Engagement, Project, ProjectShare
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,9 @@ def project_scope(user: User) -> ColumnElement[bool]:
     - an agency: the projects it is engaged on, while the engagement lasts;
     - a management department: projects in its jurisdiction (a department of the top region: every
       project; of a city below a province: the city and its districts; a district department: its
-      district, plus projects the city shares with the district), and any project routed to it for sign-off;
+      district, plus projects the city shares with the district), and any project routed to it for sign-off.
+      Jurisdiction follows 项目级次, not only 项目地区: a 市本级 project located in a district is the city's
+      (projects.levels), which the district sees when the city shares it;
     - everyone else: none.
     """
     org = user.org
@@ -200,6 +203,7 @@ def project_scope(user: User) -> ColumnElement[bool]:
         if region.level != OrgLevel.DISTRICT:  # a city of a province: its districts' projects too
             below = select(Region.id).where(Region.parent_id == org.region_id)
             own = or_(own, Project.region_id.in_(below))
+        own = and_(own, Project.level.in_(REGION_LEVELS[REGION_LEVELS.index(region.level) :]))
         routed = exists().where(HumanTask.project_id == Project.id, HumanTask.org_code == org.code)
         shared = exists().where(ProjectShare.project_id == Project.id, ProjectShare.region_id == org.region_id)
         return or_(own, shared, routed)

@@ -16,7 +16,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_dump, vali
 
 from ..dictionaries import services as dictionaries
 from ..projects.classification import STAGES
-from ..projects.library import LEVEL_VALUES, SORTS
+from ..projects.levels import LEVEL_NAMES
+from ..projects.library import SORTS
 from ..projects.models import ProjectState
 from ..records.fields import SOURCES
 
@@ -72,7 +73,7 @@ class UnitSchema(OrgRefSchema):
 class RegionSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
-    level = fields.String(required=True, validate=validate.OneOf(list(LEVEL_VALUES.values())))
+    level = fields.String(required=True, validate=validate.OneOf(list(LEVEL_NAMES)))
 
 
 class ProjectSchema(Schema):
@@ -83,7 +84,7 @@ class ProjectSchema(Schema):
     name = fields.String(required=True)
     unit = fields.Nested(UnitSchema, required=True)
     region = fields.Nested(RegionSchema, required=True)
-    level = fields.String(required=True, validate=validate.OneOf(list(LEVEL_VALUES.values())))
+    level = fields.String(required=True, validate=validate.OneOf(list(LEVEL_NAMES)))
     competent_department = fields.Nested(OrgRefSchema, allow_none=True, required=True)
     category = fields.String(required=True)
     investment_policy = fields.String(allow_none=True, required=True)
@@ -289,7 +290,7 @@ class ProjectArgsSchema(PageArgsSchema):
     q = fields.String(validate=validate.Length(max=100), metadata={"description": "in the name or the code"})
     region_id = fields.Integer(validate=validate.Range(min=1, max=999_999_999))
     competent_department_id = fields.Integer(validate=validate.Range(min=1, max=999_999_999))
-    level = fields.String(validate=validate.OneOf(list(LEVEL_VALUES.values())))
+    level = fields.String(validate=validate.OneOf(list(LEVEL_NAMES)))
     category = _vocabulary("category")
     investment_policy = _vocabulary("investment_policy")
     industry_type = _vocabulary("industry_type")

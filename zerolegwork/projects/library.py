@@ -16,6 +16,7 @@ from ..orgs.models import User
 from . import functions as catalog
 from .classification import LEVELS, STAGES
 from .errors import ProjectNotFoundError
+from .levels import LEVEL_NAMES
 from .models import Project, ProjectFunction, ProjectState, SavedFilter
 
 # sort key -> column; the list never sorts by anything a user typed
@@ -36,7 +37,6 @@ SORTS = {
     "state": Project.state,
     "stage": Project.stage,
 }
-LEVEL_VALUES = {"市本级": "city", "旗县区": "district"}
 MAX_SAVED_FILTERS = 50
 
 
@@ -72,7 +72,7 @@ class ProjectQuery:
             value = str(args.get(name, ""))
             setattr(query, name, value if value in values else "")
         level = str(args.get("level", ""))
-        query.level = level if level in LEVEL_VALUES.values() else ""
+        query.level = level if level in LEVEL_NAMES else ""
         state = str(args.get("state", ""))
         query.state = state if state in set(ProjectState) else ""
         stage = str(args.get("stage", ""))
@@ -215,10 +215,6 @@ def choose_functions(user: User, project: Project, chosen: dict[str, list[str]])
     db.session.flush()
     audit.record("project.functions", "project", project.id, user.id, before=before, after=after)
     return after
-
-
-def level_label(level: str) -> str:
-    return next((label for label, value in LEVEL_VALUES.items() if value == level), level)
 
 
 __all__ = ["LEVELS", "ProjectQuery", "choose_functions", "chosen_functions", "filtered", "list_projects"]

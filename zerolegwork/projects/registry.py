@@ -14,6 +14,7 @@ from ..dictionaries import services as dictionaries
 from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgState, Region, User
 from .errors import ProjectFormError
+from .levels import LEVEL_NAMES, level_label, levels_at, region_map
 from .models import Project
 from .services import create_project
 from .sheet import CellError, amount
@@ -75,6 +76,13 @@ def register_project(user: User, form: Mapping[str, Any]) -> Project:
     region = db.session.get(Region, int(value["region_id"])) if value.get("region_id", "").isdigit() else None
     if region is None:
         errors["region_id"] = _("Choose a region.")
+    level = value.get("level", "").strip()
+    if level and level not in LEVEL_NAMES:
+        errors["level"] = _("Choose one of the listed values.")
+    elif level and region is not None and level not in levels_at(region, region_map()):
+        errors["level"] = _(
+            "A %(level)s project cannot be located in %(region)s.", level=level_label(level), region=region.name
+        )
     fields: dict[str, Any] = {}
     for field, words in dictionaries.vocabularies(active_only=True).items():
         chosen = value.get(field, "").strip()
@@ -106,6 +114,7 @@ def register_project(user: User, form: Mapping[str, Any]) -> Project:
         category,
         planned,
         competent_department_id=int(dept_raw),
+        level=level or None,
         start_year=start,
         end_year=end,
         **fields,

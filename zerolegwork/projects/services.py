@@ -11,7 +11,7 @@ from ..audit import services as audit
 from ..engine import runtime
 from ..extensions import db
 from ..orgs import services as orgs
-from ..orgs.models import User
+from ..orgs.models import Region, User
 from .errors import ProjectNotFoundError, ProjectStateError, WithdrawRefusedError
 from .models import Project, ProjectState
 
@@ -30,7 +30,8 @@ def create_project(
     """Add a project to the library (flush only); without a code, the next national code is allocated.
 
     `classification` may carry investment_policy, industry_type, construction_mode, investment_mode,
-    management_status, competent_department_id, cumulative_investment, start_year, end_year.
+    management_status, competent_department_id, cumulative_investment, start_year, end_year, and `level`
+    (who manages it: the region's own level by default, or the level of a region above it — levels.levels_at).
     """
     from ..dictionaries.services import industry_code
     from .codes import allocate
@@ -49,7 +50,7 @@ def create_project(
         name=name,
         unit_id=unit_id,
         region_id=region_row.id,
-        level=region_row.level,
+        level=_level(region_row, classification.pop("level", None)),
         category=category,
         planned_investment=Decimal(planned_investment).quantize(Decimal("0.0001")),
         cumulative_investment=Decimal(classification.pop("cumulative_investment", 0) or 0).quantize(Decimal("0.0001")),
@@ -58,6 +59,16 @@ def create_project(
     db.session.add(project)
     db.session.flush()
     return project
+
+
+def _level(region: Region, level: str | None) -> str:
+    from .levels import levels_at, region_map
+
+    if not level:
+        return region.level
+    if level not in levels_at(region, region_map()):
+        raise ValueError(f"a {level} project cannot be located in {region.name}")
+    return level
 
 
 def _visible(user: User) -> Select[tuple[Project]]:
@@ -149,8 +160,8 @@ def share_with_district(user: User, project_id: int, region_id: int) -> None:
     region = db.session.get(Region, region_id)
     if not may_share(user) or region is None or region.level != OrgLevel.DISTRICT:
         raise ProjectNotFoundError(str(project_id))
-    if region.id == project.region_id:
-        return
+    if region.id == project.region_id and project.level == region.level:
+        return  # the district's own project
     exists_ = db.session.scalar(
         select(ProjectShare.id).where(ProjectShare.project_id == project.id, ProjectShare.region_id == region.id)
     )

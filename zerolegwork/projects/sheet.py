@@ -19,7 +19,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..orgs.models import OrgLevel, Region
+from ..orgs.models import Region
 
 COLUMNS = {
     "name": "项目名称",
@@ -47,7 +47,6 @@ OPTIONAL_VOCABULARIES = (
     "management_status",
 )
 STATE_HEADER = "状态"  # written by the export, ignored by the import
-LEVEL_OF = {"市本级": OrgLevel.CITY, "旗县区": OrgLevel.DISTRICT}
 EXAMPLE_MARK = "【示例】"
 
 MAX_ROWS = 20_000

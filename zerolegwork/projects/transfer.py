@@ -30,12 +30,12 @@ from ..db import utcnow
 from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgLevel, OrgState, Region, User
 from . import codes
-from .classification import CATEGORIES, INDUSTRY_CODES, LEVELS, VOCABULARIES
+from .classification import CATEGORIES, INDUSTRY_CODES, VOCABULARIES
+from .levels import LEVEL_OF, levels_at
 from .models import Project, ProjectState
 from .sheet import (
     COLUMNS,
     EXAMPLE_MARK,
-    LEVEL_OF,
     OPTIONAL_VOCABULARIES,
     CellError,
     ImportReport,
@@ -58,6 +58,7 @@ class _Lookups:
 
     def __init__(self) -> None:
         self.regions = {key(r.name): r for r in db.session.scalars(select(Region))}
+        self.by_id = {r.id: r for r in self.regions.values()}
         self.city = next((r for r in self.regions.values() if r.level == OrgLevel.CITY), None)
         self.departments: dict[tuple[int, str], int] = {}
         self.orgs: dict[str, list[tuple[int, str, int, str]]] = defaultdict(list)
@@ -116,14 +117,14 @@ def _check_row(row: SheetRow, look: _Lookups, own_region: int | None, has_code: 
 
     row.name = required("name")
     row.unit = required("unit")
-    level = one_of("level", LEVELS, required("level"))
+    level = one_of("level", tuple(LEVEL_OF), required("level"))
     region_name = required("region")
     region = look.regions.get(key(region_name)) if region_name else None
     if region_name and region is None:
         names = "、".join(r.name for r in sorted(look.regions.values(), key=lambda r: r.sort_order))
         bad("region", _("Unknown region; enter one of: %(values)s.", values=names))
-    if region is not None and level and LEVEL_OF[level] != region.level:
-        bad("level", _("%(level)s does not match the region %(region)s.", level=level, region=region.name))
+    if region is not None and level and LEVEL_OF[level] not in levels_at(region, look.by_id):
+        bad("level", _("A %(level)s project cannot be located in %(region)s.", level=level, region=region.name))
     if region is not None and own_region is not None and region.id != own_region:
         bad("region", _("You may import projects of your own region only."))
     row.region = region
@@ -175,7 +176,7 @@ def _check_row(row: SheetRow, look: _Lookups, own_region: int | None, has_code: 
         row.fields = dict(
             name=row.name,
             region_id=region.id,
-            level=region.level,
+            level=LEVEL_OF[level] if level else region.level,
             competent_department_id=department,
             category=category,
             planned_investment=planned,

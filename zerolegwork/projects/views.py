@@ -16,12 +16,15 @@ from . import engagements, library, life, log, registry, services
 from . import functions as catalog
 from .classification import STAGES
 from .errors import ProjectFormError
+from .levels import level_label, set_up_levels
 from .status import STATE_FILTERS, project_status
 
 bp = Blueprint("projects", __name__, url_prefix="/projects", template_folder="templates")
 # every page may show a project's status badge (projects/_state.html) and filter by state
 bp.add_app_template_global(project_status)
 bp.add_app_template_global(STATE_FILTERS, "project_state_filters")
+bp.add_app_template_global(level_label)
+bp.add_app_template_global(set_up_levels, "project_levels")
 PER_PAGE = 20
 
 

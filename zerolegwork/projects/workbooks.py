@@ -15,12 +15,12 @@ from ..exports import write_only_row
 from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgState, Region, User
 from .classification import CATEGORIES, LEVELS, VOCABULARIES
+from .levels import LEVEL_OF
 from .models import Project
 from .sheet import (
     COLUMNS,
     EXAMPLE_MARK,
     FOUR_PLACES,
-    LEVEL_OF,
     MAX_FILE_BYTES,
     MAX_ROWS,
     MONEY_FORMAT,

@@ -21,10 +21,9 @@ from ...extensions import db
 from ...orgs.models import Organisation, Region, User
 from ...projects import library
 from ...projects.classification import STAGES
+from ...projects.levels import LEVEL_LABELS
 from ...projects.models import Project
 from .tables import completion_percent, exact
-
-LEVEL_LABELS = {"city": _l("City level"), "district": _l("Districts and counties")}
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...orgs.reference import CHILDREN_LABELS, OWN_LABELS
+from ...projects.levels import managing_region
 
 
 @dataclass
@@ -37,6 +38,26 @@ def build_tree(rows: Iterable[tuple[int, str, str, int | None, Any]]) -> tuple[N
             parent.children.append(node)
         elif top is None:
             top = node
+    return top, nodes
+
+
+def managed_tree(
+    rows: Iterable[tuple[int, str, str, int | None, str | None, Any]], empty: Callable[[], Any]
+) -> tuple[Node | None, dict[int, Node]]:
+    """The tree from (id, name, level, parent id, 项目级次, sums) rows, a region once per level of its projects.
+
+    Each group of sums is added to the region that manages it (projects.levels.managing_region): a 市本级
+    project located in 东河区 counts in 市本级's own sums, not 东河区's.
+    """
+    regions: dict[int, tuple[int, str, str, int | None, Any]] = {}
+    groups: list[tuple[int, str, Any]] = []
+    for rid, name, level, parent, managed_at, sums in rows:
+        regions.setdefault(rid, (rid, name, level, parent, empty()))
+        if managed_at is not None:
+            groups.append((rid, managed_at, sums))
+    top, nodes = build_tree(regions.values())
+    for rid, managed_at, sums in groups:
+        nodes[managing_region(rid, managed_at, nodes)].own.add(sums)
     return top, nodes
 
 
@@ -77,8 +98,8 @@ def layout(root: Node, top: Node | None) -> Layout:
     return Layout(
         total_args={} if at_top else None,
         own_label=root.name if at_top else OWN_LABELS.get(root.level, root.name),
-        own_args={"level": root.level} if at_top else {"region_id": str(root.id)},
+        own_args={"level": root.level} if at_top else {"region_id": str(root.id), "level": root.level},
         below_label=CHILDREN_LABELS.get(root.level, ""),
         below_args={"level": child_level} if at_top and leaves_below and child_level else None,
-        below=[(c.name, c, None if c.children else {"region_id": str(c.id)}) for c in root.children],
+        below=[(c.name, c, None if c.children else {"region_id": str(c.id), "level": c.level}) for c in root.children],
     )

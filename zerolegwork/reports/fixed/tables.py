@@ -36,7 +36,7 @@ from ...projects.classification import STAGES
 from ...projects.models import Project
 from ...records.fields import SOURCES
 from ...records.models import FundingSource, InvestmentPlan
-from .regions import Node, build_tree, layout, rolled_up, table_root
+from .regions import Node, layout, managed_tree, rolled_up, table_root
 
 TITLE = "项目管理平台统计表"
 UNIT = "单位：万元"
@@ -200,16 +200,25 @@ def _numbered(items: Iterable[tuple[str, _Sums, dict[str, str] | None]]) -> list
 
 
 def _region_tree(user: User | None) -> tuple[Node | None, dict[int, Node]]:
-    """Every region with the scoped projects' own sums, in Region.sort_order; one statement."""
-    agg = select(Project.region_id.label("region_id"), *_totals()).where(scope(user)).group_by(Project.region_id)
+    """Every region with the scoped projects it manages, in Region.sort_order; one statement.
+
+    A project counts under the region that manages it (projects.levels.managing_region): a 市本级 project
+    located in 东河区 is in 市本级's sums, not 东河区's.
+    """
+    agg = (
+        select(Project.region_id.label("region_id"), Project.level.label("level"), *_totals())
+        .where(scope(user))
+        .group_by(Project.region_id, Project.level)
+    )
     sub = agg.subquery()
     stmt = (
-        select(Region.id, Region.name, Region.level, Region.parent_id, sub.c.n, sub.c.planned, sub.c.cumulative)
+        select(Region.id, Region.name, Region.level, Region.parent_id, sub.c.level)
+        .add_columns(sub.c.n, sub.c.planned, sub.c.cumulative)
         .outerjoin(sub, sub.c.region_id == Region.id)
         .order_by(Region.sort_order, Region.id)
     )
     rows = db.session.execute(stmt)
-    return build_tree((rid, name, level, parent, _sums(n, p, c)) for rid, name, level, parent, n, p, c in rows)
+    return managed_tree(((*r[:5], _sums(*r[5:]) if r[4] is not None else None) for r in rows), _Sums)
 
 
 def regional_table(user: User | None, as_of: datetime | None = None) -> Table:
