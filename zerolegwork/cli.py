@@ -257,26 +257,42 @@ def import_group() -> None:
 @import_group.command("projects")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check every row; import nothing.")
+@click.option("--map", "maps", multiple=True, help="列名=文件中的值:字典中的条目, e.g. 项目类别=交通运输:市政道路.")
+@click.option("--add-missing", multiple=True, help="A column whose unknown values are added to its dictionary.")
 @with_appcontext
-def import_projects_cmd(path: str, dry_run: bool) -> None:
+def import_projects_cmd(path: str, dry_run: bool, maps: tuple[str, ...], add_missing: tuple[str, ...]) -> None:
     """Open the project library from an Excel workbook; print 第N行 列名: 原因 per problem; exit 1 on any."""
     from pathlib import Path
 
     from flask_babel import gettext as _
 
-    from .projects import sheet, transfer
+    from .projects import matching, sheet, transfer
 
     file = Path(path)
     with file.open("rb") as fh:
         data = fh.read(sheet.MAX_FILE_BYTES + 1)
-    report = transfer.import_projects(data, None, dry_run=dry_run, filename=file.name)
+    try:
+        choices = matching.parse_choices(maps, add_missing)
+    except matching.MappingError as exc:
+        raise click.UsageError(str(exc)) from None
+    report = transfer.import_projects(data, None, dry_run=dry_run, filename=file.name, choices=choices)
     for problem in report.errors:
         click.echo(str(problem))
+    for column, counts in report.unmatched.items():
+        click.echo(
+            _("%(column)s: values no dictionary entry names (map them with --map, or --add-missing):", column=column)
+        )
+        for value, rows in counts.items():
+            click.echo(_("  %(value)s (%(n)s rows)", value=value, n=rows))
+    for column, value in report.added:
+        click.echo(_("Added to the dictionary %(column)s: %(value)s", column=column, value=value))
     for problem in report.warnings:
         click.echo(_("Note: %(problem)s", problem=str(problem)))
     if not report.ok:
         db.session.rollback()
-        click.echo(_("Nothing was imported: %(n)s problems.", n=len(report.errors)))
+        click.echo(
+            _("Nothing was imported: %(n)s problems.", n=len(report.errors) + sum(map(len, report.unmatched.values())))
+        )
         sys.exit(1)
     counts = {"n": len(report.units_created), "codes": report.codes_allocated}
     if dry_run:

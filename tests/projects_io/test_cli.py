@@ -26,8 +26,8 @@ def test_a_bad_file_prints_each_problem_and_exits_1(app, people, tmp_path):
     result = run(app, path)
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("第11行 项目类别: 请填写以下之一：")
-    assert lines[1] == "第11行 建设年限: 建设年限请填写为 2026-2028 或 2026。"
+    assert lines[0] == "第11行 建设年限: 建设年限请填写为 2026-2028 或 2026。"
+    assert lines[1].startswith("项目类别：") and lines[2].strip() == "火箭发射（1 行）"
     assert "未导入任何数据：共 2 处错误。" in result.output
     assert projects() == before
 

@@ -88,10 +88,17 @@ class ImportReport:
     codes_allocated: int = 0
     errors: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
+    # column header -> {value as written: rows}: words no dictionary entry or department names
+    unmatched: dict[str, dict[str, int]] = field(default_factory=dict)
+    added: list[tuple[str, str]] = field(default_factory=list)  # (column, value) added to a dictionary
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.unmatched
+
+    def not_matched(self, column: str, value: str) -> None:
+        counts = self.unmatched.setdefault(column, {})
+        counts[value] = counts.get(value, 0) + 1
 
 
 class CellError(ValueError):
@@ -105,6 +112,22 @@ def key(text: str) -> str:
 
 HEADER_KEYS = {key(header): name for name, header in COLUMNS.items()}
 HEADER_KEYS.update({key(header.split("（")[0]): name for name, header in COLUMNS.items() if "（" in header})
+# the other headers bureaus' own sheets use for the same columns (with or without （万元） as well)
+HEADER_VARIANTS = {
+    "unit": ("建设单位", "项目业主", "项目法人单位", "业主单位"),
+    "level": ("级次", "项目层级", "层级"),
+    "region": ("所属地区", "地区", "所在地区", "项目所在地"),
+    "category": ("项目类型", "类别"),
+    "department": ("主管单位", "行业主管部门", "项目主管部门", "主管部门（单位）"),
+    "planned": ("计划总投资", "总投资", "计划投资额"),
+    "cumulative": ("累计完成投资", "累计完成", "已完成投资"),
+    "years": ("建设起止年限", "建设期限", "起止年限"),
+    "code": ("项目编码", "项目统一代码"),
+}
+for _name, _headers in HEADER_VARIANTS.items():
+    for _header in _headers:
+        HEADER_KEYS.setdefault(key(_header), _name)
+        HEADER_KEYS.setdefault(key(_header + "（万元）"), _name)
 
 
 def cell_text(value: Any) -> str:

@@ -27,10 +27,10 @@ from sqlalchemy import insert, select
 
 from ..audit import services as audit
 from ..db import utcnow
+from ..dictionaries.services import industry_code
 from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgLevel, OrgState, Region, User
-from . import codes
-from .classification import CATEGORIES, INDUSTRY_CODES, VOCABULARIES
+from . import codes, matching
 from .levels import LEVEL_OF, levels_at
 from .models import Project, ProjectState
 from .sheet import (
@@ -61,6 +61,9 @@ class _Lookups:
         self.by_id = {r.id: r for r in self.regions.values()}
         self.city = next((r for r in self.regions.values() if r.level == OrgLevel.CITY), None)
         self.departments: dict[tuple[int, str], int] = {}
+        # a department's name starts with its region's name or area name (包头市财政局 of 市本级, 昆区财政局)
+        names = {n for r in self.regions.values() for n in (r.name, r.area_name) if n}
+        self.region_names = sorted(names, key=len, reverse=True)
         self.orgs: dict[str, list[tuple[int, str, int, str]]] = defaultdict(list)
         rows = db.session.execute(
             select(Organisation.id, Organisation.name, Organisation.kind, Organisation.region_id, Organisation.state)
@@ -68,15 +71,21 @@ class _Lookups:
         for org_id, name, kind, region_id, state in rows:
             self.orgs[key(name)].append((org_id, kind, region_id, state))
             if kind == OrgKind.DEPARTMENT and state == OrgState.ACTIVE:
-                self.departments.setdefault((region_id, key(name)), org_id)
+                for word in matching.department_keys(name, self.region_names):
+                    self.departments.setdefault((region_id, word), org_id)
 
     def department(self, name: str, region: Region | None) -> int | None:
         """A management department of this name in the project's region, else at city level."""
+        named = next((r for r in self.region_names if key(name).startswith(key(r)) and key(name) != key(r)), None)
+        own = {n for r in (region, self.city) if r is not None for n in (r.name, r.area_name)}
+        # 东河区财政局 names 东河区's department: never the project's own district's 财政局
+        words = matching.department_keys(name, self.region_names) if named in own or not named else {key(name)}
         for region_id in (region.id if region else None, self.city.id if self.city else None):
-            if region_id is not None and (region_id, key(name)) in self.departments:
-                return self.departments[(region_id, key(name))]
+            for word in words:
+                if region_id is not None and (region_id, word) in self.departments:
+                    return self.departments[(region_id, word)]
         if region is None:  # the region is wrong already: only a name known nowhere is a second error
-            return next((v for (_r, k), v in self.departments.items() if k == key(name)), None)
+            return next((v for (_r, k), v in self.departments.items() if k in words), None)
         return None
 
     def unit(self, name: str, region: Region) -> int | None:
@@ -94,8 +103,24 @@ class _Lookups:
         return units[0][0]
 
 
-def _check_row(row: SheetRow, look: _Lookups, own_region: int | None, has_code: bool, report: ImportReport) -> None:
+def _check_row(
+    row: SheetRow,
+    look: _Lookups,
+    own_region: int | None,
+    has_code: bool,
+    report: ImportReport,
+    choices: matching.Choices,
+) -> None:
     problems: list[RowProblem] = []
+    unmatched = False
+
+    def word(name: str, text: str) -> str | None:
+        nonlocal unmatched
+        found = matching.vocabulary(name, text, choices) if text else None
+        if text and found is None:
+            report.not_matched(COLUMNS[name], text)
+            unmatched = True
+        return found
 
     def bad(name: str, message: str) -> None:
         problems.append(RowProblem(row.number, COLUMNS[name], message))
@@ -128,10 +153,14 @@ def _check_row(row: SheetRow, look: _Lookups, own_region: int | None, has_code: 
     if region is not None and own_region is not None and region.id != own_region:
         bad("region", _("You may import projects of your own region only."))
     row.region = region
-    category = one_of("category", CATEGORIES, key(required("category", 50)))
+    category = word("category", required("category", 50))
     department_name = required("department")
-    department = look.department(department_name, region) if department_name else None
-    if department_name and department is None:
+    target = choices.target("department", department_name) or department_name
+    department = look.department(target, region) if department_name else None
+    if department_name and department is None and region is not None:
+        report.not_matched(COLUMNS["department"], department_name)
+        unmatched = True
+    elif department_name and department is None:
         bad("department", _("No management department of this name in the project's region or at city level."))
     amounts: dict[str, Decimal | None] = {}
     for name in ("planned", "cumulative"):
@@ -157,9 +186,7 @@ def _check_row(row: SheetRow, look: _Lookups, own_region: int | None, has_code: 
             start, end = years(row.values.get("years"))
         except CellError as exc:
             bad("years", str(exc))
-    vocab = {
-        name: one_of(name, VOCABULARIES[name], key(cell_text(row.values.get(name)))) for name in OPTIONAL_VOCABULARIES
-    }
+    vocab = {name: word(name, cell_text(row.values.get(name))) for name in OPTIONAL_VOCABULARIES}
     vocab["management_status"] = vocab["management_status"] or "储备"
     if has_code:
         row.code = key(cell_text(row.values.get("code"))).upper()
@@ -171,7 +198,7 @@ def _check_row(row: SheetRow, look: _Lookups, own_region: int | None, has_code: 
         except CellError as exc:
             bad("unit", str(exc))
     report.errors.extend(problems)
-    if not problems:
+    if not problems and not unmatched:
         assert region is not None and planned is not None
         row.fields = dict(
             name=row.name,
@@ -229,8 +256,17 @@ def _check_across(rows: list[SheetRow], report: ImportReport) -> None:
 # --------------------------------------------------------------------------- the import
 
 
-def import_projects(data: bytes, user: User | None = None, dry_run: bool = False, filename: str = "") -> ImportReport:
+def import_projects(
+    data: bytes,
+    user: User | None = None,
+    dry_run: bool = False,
+    filename: str = "",
+    choices: matching.Choices | None = None,
+) -> ImportReport:
     """Check a workbook and, when every row is good and not `dry_run`, add its projects (flush only).
+
+    `choices` maps values the dictionaries do not know and names the columns whose unknown values
+    are added to their dictionary (in the same transaction: nothing is kept unless the import is).
 
     `user` None is the command line (the operator); a user must be a region administrator, and a
     district's administrator imports projects of that district only.
@@ -246,13 +282,16 @@ def import_projects(data: bytes, user: User | None = None, dry_run: bool = False
     if report.errors:
         return report
     has_code = any("code" in row.values for row in rows)
+    choices = choices or matching.Choices()
+    if choices.add_missing:
+        report.added = matching.add_missing(rows, choices, user)
     look = _Lookups()
     wanted = []
     for row in rows:
         if cell_text(row.values.get("name")).startswith(EXAMPLE_MARK):
             report.examples_skipped += 1
             continue
-        _check_row(row, look, own_region, has_code, report)
+        _check_row(row, look, own_region, has_code, report, choices)
         wanted.append(row)
     report.rows = len(wanted)
     if not wanted:
@@ -264,7 +303,7 @@ def import_projects(data: bytes, user: User | None = None, dry_run: bool = False
     new_units = _new_units(wanted)
     report.units_created = [name for name, _region in new_units.values()]
     report.codes_allocated = sum(1 for row in wanted if not row.code)
-    if report.errors or dry_run or not wanted:
+    if report.errors or report.unmatched or dry_run or not wanted:
         return report
     _write(wanted, new_units, report)
     audit.record(
@@ -338,7 +377,7 @@ def _write(rows: list[SheetRow], new_units: dict[str, tuple[str, int]], report: 
     for (year, region_code), serial in sorted(highest.items()):
         codes.reserve_through(year, region_code, serial)
     for (year, region_code), group in sorted(waiting.items()):
-        industries = [INDUSTRY_CODES.get(row.fields["industry_type"] or "其他", "99") for row in group]
+        industries = [industry_code(row.fields["industry_type"]) for row in group]
         for row, code in zip(group, codes.allocate_many(year, region_code, industries), strict=True):
             row.code = code
     db.session.execute(
