@@ -149,6 +149,14 @@ POLICY: dict[str, Rule] = {
     "processes.retry": Rule.ANALYST,
     "processes.suspend": Rule.ANALYST,
     "processes.resume": Rule.ANALYST,
+    "processes.modeler_open": Rule.ANALYST,
+    "processes.modeler_draft": Rule.ANALYST,
+    "processes.modeler_save": Rule.ANALYST,
+    "processes.modeler_validate": Rule.ANALYST,
+    "processes.modeler_check": Rule.ANALYST,
+    "processes.modeler_deploy": Rule.ANALYST,
+    "processes.modeler_download": Rule.ANALYST,
+    "processes.modeler_discard": Rule.ANALYST,
 }
 
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {

@@ -22,9 +22,11 @@ VENDOR_FILES = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "echarts.min.js": "echarts/dist/echarts.min.js",
     "bpmn-viewer.js": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+    "bpmn-modeler.js": "bpmn-js/dist/bpmn-modeler.production.min.js",
     "bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
     "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
     "bpmn-font.css": "bpmn-js/dist/assets/bpmn-font/css/bpmn.css",
+    "bpmn-font.woff2": "bpmn-js/dist/assets/bpmn-font/font/bpmn.woff2",
 }
 
 # The bundled Chinese web font (Noto Sans SC, SIL OFL 1.1, from @fontsource): regular and bold, cut by the
@@ -55,7 +57,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(workdays_bp)
-    from .processes.views import bp as processes_bp
+    from .processes.modeler_views import bp as processes_bp  # views' bp with the modeler's routes added
 
     app.register_blueprint(processes_bp)
     from .dictionaries.views import bp as dictionaries_bp

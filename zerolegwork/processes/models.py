@@ -43,3 +43,24 @@ class MigrationBatch(db.Model):  # type: ignore[name-defined]
     @property
     def done(self) -> int:
         return len(self.outcomes)
+
+
+class DraftState(StrEnum):
+    DRAFT = "draft"
+    DEPLOYED = "deployed"
+    DISCARDED = "discarded"
+
+
+class ProcessDraft(db.Model):  # type: ignore[name-defined]
+    """A draft kept by the web modeler: the changed files of one process, laid over the live ones when checked."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    # {file name: text}, only the files the analyst changed (.bpmn, .dmn, form .json)
+    files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    base_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"))  # the version it was opened from
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    state: Mapped[str] = mapped_column(String(20), default=DraftState.DRAFT)
+    deployed_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
