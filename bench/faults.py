@@ -284,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
                 results.append((name, problems, time.monotonic() - started))
                 for p in problems[:10]:
                     print(f"    problem: {p}")
+                if problems:  # what the web workers logged last, to find the cause
+                    tail = [line for line in stack.log("web").splitlines() if "Error" in line or "File " in line]
+                    print("\n".join(f"    web.log | {line}" for line in tail[-12:]))
                 print(f"    {'FAIL' if problems else 'PASS'} ({time.monotonic() - started:.1f} s)", flush=True)
     finally:
         redis.kill()

@@ -104,3 +104,17 @@ def test_the_page_for_an_unreachable_database_reads_nothing_from_it(app: Any, mo
 
     assert resp.status_code == 503
     assert MESSAGE in resp.get_data(as_text=True)
+
+
+def test_a_database_gone_after_the_commit_does_not_turn_the_answer_into_an_error(app: Any, monkeypatch: Any) -> None:
+    calls: list[int] = []
+
+    def relay_fails() -> int:
+        calls.append(1)
+        raise OperationalError("SELECT … FOR UPDATE SKIP LOCKED", {}, Exception("terminating connection"))
+
+    monkeypatch.setattr("zerolegwork.web.jobs.dispatch_committed", relay_fails)
+    resp = app.test_client().get("/healthz")
+
+    assert calls == [1]
+    assert resp.status_code == 200  # the work was committed; its jobs stay pending for the relay
