@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: help install run test bench-smoke lint format check-bpmn worker relay i18n-extract i18n-update clean
+.PHONY: help install run test bench-smoke lint format check-bpmn worker relay stack faults load i18n-extract i18n-update clean
 
 help: ## List the tasks
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,6 +46,15 @@ check-bpmn: install ## Validate bpmn/ and forms/
 
 worker: install ## Start an rq worker and the outbox relay (needs ZLW_REDIS_URL)
 	$(BIN)/python -m worker
+
+stack: install ## Start the deployment shape on loopback: gunicorn + PostgreSQL + Redis db 13 + two rq workers + relay (Ctrl-C stops)
+	$(BIN)/python -m deploy.stack
+
+faults: install ## The fault list on the stack (kill -9 web worker, PostgreSQL connections reset, Redis restart, disk full): PASS/FAIL each
+	$(BIN)/python -m bench.faults
+
+load: install ## Simulated people against the stack at 1 and 2 web workers: completions/s, p95 per page, errors, lost work
+	$(BIN)/python -m bench.load
 
 i18n-update: install ## Extract messages and merge them into the zh_CN and en catalogs
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o zerolegwork/translations/messages.pot .

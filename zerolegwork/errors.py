@@ -9,14 +9,17 @@ owns the engine's and the projects' and answers every one through `respond()`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa
 from werkzeug.exceptions import HTTPException
 
 from .api.errors import ApiError, error_response
@@ -48,6 +51,19 @@ class Work(StrEnum):
     REFUSED = "refused"  # rolled back, and one audit event says who was refused what
     KEEP = "keep"  # committed: an incident's mark, a rate-limit counter
     LEAVE = "leave"  # neither: a refusal before the view did anything (a bad form token, an unknown page)
+    DROP = "drop"  # the database went away: roll back what can be, and drop the session and its connection
+
+
+# The database is unreachable or dropped the connection (restart, pg_terminate_backend, failover, pool
+# exhausted): the transaction is lost, nothing of it was written; answered 503 and retried by the user.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa.OperationalError,
+    sa.InterfaceError,
+    sa.DisconnectionError,
+    sa.PendingRollbackError,
+    sa.TimeoutError,
+)
+RETRY_AFTER_SECONDS = 5
 
 
 def _state(state: str) -> str:
@@ -120,6 +136,22 @@ def _rate_limited(exc: Exception) -> Response:
     return response
 
 
+def _database_unavailable(exc: Exception) -> Response:
+    """503 without touching the database again: no layout (its menu reads the user and the inbox)."""
+    message = _(
+        "The database cannot be reached just now. Nothing of this request was saved; please try again in a moment."
+    )
+    if wants_json():
+        response = jsonify(error=message, status=503)
+    else:
+        page = current_app.jinja_env.get_template("unavailable.html")
+        again = request.full_path if request.method == "GET" else "/"
+        response = make_response(page.render(status=503, message=message, again=again, lang=get_locale().language))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _http_message(exc: Exception) -> tuple[int, str]:
     assert isinstance(exc, HTTPException)
     messages = {
@@ -169,6 +201,7 @@ HANDLED: tuple[Handled, ...] = (
     Handled(DraftTooLargeError, Work.ROLLBACK, _own_message),
     Handled(ApiError, Work.ROLLBACK, response=_api_response),
     Handled(RateLimitedError, Work.KEEP, response=_rate_limited),
+    *(Handled(error, Work.DROP, response=_database_unavailable) for error in DATABASE_UNAVAILABLE),
     Handled(CSRFError, Work.LEAVE, lambda exc: (400, _("The form expired. Reload the page and submit again."))),
     Handled(HTTPException, _http_work, _http_message),
 )
@@ -212,6 +245,10 @@ def _settle(exc: Exception, work: Work) -> None:
         record_refusal(reason)
     elif work is Work.ROLLBACK:
         db.session.rollback()
+    elif work is Work.DROP:
+        with suppress(sa.SQLAlchemyError):  # the connection is gone: nothing is left to roll back
+            db.session.rollback()
+        db.session.remove()
 
 
 def handle(exc: Exception) -> Any:

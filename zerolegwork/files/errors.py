@@ -50,6 +50,10 @@ class DamagedFileError(UploadError):
     """The file has the right signature but cannot be read (truncated, corrupt, encrypted)."""
 
 
+class StorageFullError(UploadError):
+    """The file storage has no room left (ENOSPC, quota): nothing was stored and no row was written."""
+
+
 class EvidenceOwnerError(Exception):
     """The material of this slot is another side's: the user may not add to it, nor withdraw that version.
 
@@ -93,6 +97,11 @@ def message_for(exc: Exception) -> tuple[int, str]:
         return 409, _(
             "This version is already on record (the matter moved on to a next step after it was uploaded) and "
             "cannot be withdrawn. Upload a new version instead."
+        )
+    if isinstance(exc, StorageFullError):
+        return 507, _(
+            "The file storage is full, so the file could not be saved and nothing was recorded. "
+            "Please tell the system administrator and try again later."
         )
     if isinstance(exc, FileTooLargeError):
         return 413, _("The file is too large: at most %(size)s MB per file.", size=_mib(exc.limit))

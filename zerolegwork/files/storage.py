@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -11,9 +12,11 @@ from typing import Any, BinaryIO, Protocol
 from flask import Flask, current_app
 
 from ..config import Settings
+from .errors import StorageFullError
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1024 * 1024
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
 
 
 def _key(sha256: str) -> str:
@@ -43,6 +46,15 @@ class LocalStorage:
         return self.root / _key(sha256)
 
     def put(self, sha256: str, data: BinaryIO) -> None:
+        """Store a content; a full disk (or quota) is StorageFullError, with nothing left behind."""
+        try:
+            self._put(sha256, data)
+        except OSError as exc:
+            if exc.errno in NO_ROOM:
+                raise StorageFullError(str(self.root)) from exc
+            raise
+
+    def _put(self, sha256: str, data: BinaryIO) -> None:
         target = self.path(sha256)
         if target.exists():
             return
