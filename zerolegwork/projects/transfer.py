@@ -59,6 +59,8 @@ class _Lookups:
     def __init__(self) -> None:
         self.regions = {key(r.name): r for r in db.session.scalars(select(Region))}
         self.by_id = {r.id: r for r in self.regions.values()}
+        # a region is also found by its area name (包头市 for the city's own 市本级)
+        self.areas = {key(r.area_name): r for r in self.regions.values() if r.area_name}
         self.city = next((r for r in self.regions.values() if r.level == OrgLevel.CITY), None)
         self.departments: dict[tuple[int, str], int] = {}
         # a department's name starts with its region's name or area name (包头市财政局 of 市本级, 昆区财政局)
@@ -144,7 +146,7 @@ def _check_row(
     row.unit = required("unit")
     level = one_of("level", tuple(LEVEL_OF), required("level"))
     region_name = required("region")
-    region = look.regions.get(key(region_name)) if region_name else None
+    region = (look.regions.get(key(region_name)) or look.areas.get(key(region_name))) if region_name else None
     if region_name and region is None:
         names = "、".join(r.name for r in sorted(look.regions.values(), key=lambda r: r.sort_order))
         bad("region", _("Unknown region; enter one of: %(values)s.", values=names))
