@@ -62,6 +62,21 @@ def test_a_bad_file_shows_each_row_and_column_and_imports_nothing(client, login,
     assert projects() == before
 
 
+def test_values_no_dictionary_names_are_listed_once_with_their_row_counts(client, login, people):
+    login("admin")
+    rows = many(6)
+    for i in (1, 3, 5):
+        rows[i] = row(i, **{"项目类别": "交通运输"})
+    before = projects()
+    response = upload(client, workbook(rows))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-testid="import-refused"' in html
+    assert html.count('data-testid="import-unmatched-value"') == 1
+    assert '<td data-label="值">交通运输</td><td data-label="行数">3</td>' in html
+    db.session.remove()
+    assert projects() == before
+
+
 def test_check_only_imports_nothing(client, login, people):
     login("admin")
     before = projects()
