@@ -70,6 +70,7 @@ def test_an_analyst_adds_a_department_deploys_migrates_and_the_next_sign_off_inc
     page = session("analyst").page
     version = _open_modeler(page)
     page.get_by_test_id("modeler-panel").wait_for()
+    expect(page.get_by_test_id("modeler-draft-links")).to_be_hidden()  # nothing saved yet
     shot(page, "modeler-desktop")
 
     page.get_by_test_id(f"file-{DMN}").click()
@@ -84,6 +85,11 @@ def test_an_analyst_adds_a_department_deploys_migrates_and_the_next_sign_off_inc
     page.get_by_test_id("modeler-save").click()
     expect(page.get_by_test_id("modeler-status")).to_contain_text("已保存为草稿")
     expect(page).to_have_url(re.compile(r"/processes/drafts/\d+$"))
+    expect(page.get_by_test_id("modeler-draft-links")).to_be_visible()
+    download = page.request.get(
+        str(page.get_by_test_id("modeler-download").get_attribute("href")).replace("joint_signoff.bpmn", DMN)
+    )
+    assert download.ok and "economy_it_always" in download.text()
     page.get_by_test_id("modeler-validate").click()
     expect(page.get_by_test_id("modeler-status")).to_contain_text("未发现问题")
     page.get_by_test_id("modeler-check").click()

@@ -75,7 +75,7 @@ def save_draft(
     actor: User, base: ProcessDefinition, files: Mapping[str, str], draft: ProcessDraft | None = None
 ) -> ProcessDraft:
     """Keep the files that differ from the base version as a draft (a new one, or the given one updated)."""
-    if draft is not None and (draft.state != DraftState.DRAFT or draft.process_id != base.process_id):
+    if draft is not None and (draft.state != DraftState.DRAFT or draft.base_id != base.id):
         raise DraftError(_("This draft was deployed or discarded; open the live version to start a new one."))
     checked = drafts.read_texts(dict(files)) if files else {}
     for name, text in checked.items():

@@ -66,7 +66,7 @@ def modeler_save(process_id: str, number: int):  # type: ignore[no-untyped-def]
     try:
         body = modeler.parse_body(request.get_data(cache=False))
         draft_id = body.get("draft_id")
-        draft = _draft_or_404(int(draft_id)) if isinstance(draft_id, int) else None
+        draft = _draft_or_404(draft_id) if type(draft_id) is int else None
         draft = modeler.save_draft(current_user, base, body["files"], draft)
     except DraftError as exc:
         db.session.rollback()
