@@ -74,6 +74,8 @@ def engine_message(exc: Exception) -> tuple[int, str]:
     """The status and message of an engine error."""
     if isinstance(exc, (TaskNotFoundError, NotAllowedToActError)):
         return 404, _("The task does not exist, or you may not see it.")
+    if isinstance(exc, TaskNotReadyError) and exc.state == "suspended":
+        return 409, _("The process administrator has suspended this matter; its tasks come back when it is resumed.")
     if isinstance(exc, TaskNotReadyError):
         return 409, _("This task has already been handled (%(state)s). Refresh your inbox.", state=_state(exc.state))
     if isinstance(exc, ConcurrentUpdateError):

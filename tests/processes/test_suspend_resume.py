@@ -76,3 +76,10 @@ def test_only_analysts_suspend_and_resume(client, login, people):
     assert client.post(f"/processes/instances/{instance.id}/suspend", data={"reason": "x"}).status_code == 404
     assert client.post(f"/processes/instances/{instance.id}/resume").status_code == 404
     assert instance_of(project.id).status == "running"
+
+
+def test_a_suspended_task_is_refused_in_words_not_with_its_state_name(app):
+    from zerolegwork.errors import engine_message
+
+    status, message = engine_message(TaskNotReadyError("suspended"))
+    assert status == 409 and "流程管理员已挂起此事项" in message and "suspended" not in message
