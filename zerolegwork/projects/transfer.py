@@ -285,7 +285,7 @@ def import_projects(
         return report
     has_code = any("code" in row.values for row in rows)
     choices = choices or matching.Choices()
-    if choices.add_missing:
+    if choices.adding:
         report.added = matching.add_missing(rows, choices, user)
     look = _Lookups()
     wanted = []
