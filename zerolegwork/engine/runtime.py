@@ -20,7 +20,7 @@ from .errors import (
     TaskNotFoundError,
     TaskNotReadyError,
 )
-from .forms import validate_answers
+from .forms import validate_answers, with_choices
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
 from .routing import Actor, today_local
 from .specs import build_spec
@@ -181,5 +181,5 @@ def task_context(ht: HumanTask) -> dict[str, Any]:
 
 
 def task_form(ht: HumanTask) -> dict[str, Any]:
-    """Return the form definition pinned by the task's instance."""
-    return spec_for(ht.instance).forms[ht.form_key]
+    """Return the form definition pinned by the task's instance, dictionary-backed options read now."""
+    return with_choices(spec_for(ht.instance).forms[ht.form_key])

@@ -83,3 +83,10 @@ def set_up_levels() -> list[str]:
 def region_map() -> dict[int, Region]:
     """Every region by id (for levels_at and managing_region); one statement."""
     return {r.id: r for r in db.session.scalars(select(Region))}
+
+
+def level_words(levels: list[str] | None = None) -> tuple[str, ...]:
+    """The 项目级次 words this installation uses (市本级、旗县区 for a city; 省本级 too for a province)."""
+    levels = set_up_levels() if levels is None else levels
+    words = tuple(LEVEL_NAMES[level] for level in LEVELS if level in levels and level in LEVEL_NAMES)
+    return words or (LEVEL_NAMES[OrgLevel.CITY], LEVEL_NAMES[OrgLevel.DISTRICT])
