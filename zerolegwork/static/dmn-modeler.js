@@ -28,6 +28,7 @@
     document.head.appendChild(this.marks);
     this.dmn = new DmnJS({
       container: box,
+      common: {debounceInput: false},  // every keystroke is a command at once: a save right after typing keeps it
       drd: {additionalModules: [module]},
       decisionTable: {additionalModules: [module]},
       literalExpression: {additionalModules: [module]},

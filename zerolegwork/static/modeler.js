@@ -117,7 +117,7 @@
   }
   function openDmn(name) {
     var wasChanged = changed[name];
-    dmnBox.dataset.ready = "";
+    delete dmnBox.dataset.ready;
     return dmnEditor.open(files[name]).then(function () {
       changed[name] = wasChanged;
       mark();
