@@ -95,15 +95,20 @@
 
   Editor.prototype.show = function () {
     var t = this.t, self = this, doc = new DOMParser().parseFromString(this.xml || "<x/>", "application/xml");
-    var css = [], marked = [];
+    var css = [], cells = [], marked = [];
     this.list.innerHTML = "";
     this.problems.forEach(function (p) {
       var place = self.locate(doc, p.element), li = document.createElement("li");
       var where = [t.dmn_table.replace("{table}", place.decision + (place.table ? "（" + place.table + "）" : ""))];
       if (place.rule) {
-        where.push(t.dmn_rule.replace("{n}", place.number).replace("{id}", p.element) + (place.note ? "「" + place.note + "」" : ""));
-        css.push('td[data-row-id="' + CSS.escape(p.element) + '"]');
-        marked.push(p.element);
+        var ruleId = place.rule.getAttribute("id") || "";
+        where.push(t.dmn_rule.replace("{n}", place.number).replace("{id}", ruleId) + (place.note ? "「" + place.note + "」" : ""));
+        css.push('td[data-row-id="' + CSS.escape(ruleId) + '"]');
+        if (p.element !== ruleId) {  // a cell of the rule (SpiffWorkflow's parser names the entry)
+          where.push(p.element);
+          cells.push('td[data-element-id="' + CSS.escape(p.element) + '"]');
+        }
+        marked.push(ruleId);
       } else if (p.element) {
         where.push(p.element);
         css.push('th[data-col-id="' + CSS.escape(p.element) + '"]');
@@ -113,7 +118,8 @@
       self.list.appendChild(li);
     });
     this.list.hidden = !this.problems.length;
-    this.marks.textContent = css.length ? css.join(",\n") + " { background: #f8d7da !important; box-shadow: inset 0 0 0 1px #dc3545; }" : "";
+    this.marks.textContent = (css.length ? css.join(",\n") + " { background: #f8d7da !important; box-shadow: inset 0 0 0 1px #dc3545; }\n" : "") +
+      (cells.length ? cells.join(",\n") + " { box-shadow: inset 0 0 0 3px #dc3545 !important; }" : "");
     this.box.dataset.problems = marked.join(" ");
   };
 

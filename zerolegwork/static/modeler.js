@@ -101,6 +101,8 @@
       document.querySelectorAll("[data-file]").forEach(function (b) { b.classList.toggle("active", b.dataset.file === name); });
       var isBpmn = name.endsWith(".bpmn"), isDmn = inDmn(name);
       canvasBox.hidden = !isBpmn; panel.hidden = !isBpmn; textBox.hidden = isBpmn || isDmn; dmnWrap.hidden = !isDmn;
+      canvasBox.parentNode.classList.toggle("col-lg-9", isBpmn);  // the properties panel is for diagrams only
+      panel.parentNode.hidden = !isBpmn;
       document.getElementById("modeler-text-error").textContent = "";
       if (isDmn) { return openDmn(name); }
       if (!isBpmn) { textBox.value = files[name]; canvasBox.dataset.ready = ""; return; }
