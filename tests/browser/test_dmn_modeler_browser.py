@@ -2,7 +2,8 @@
 rule (a new category for the 工信 department) with dmn-js's 添加规则, saves the draft, validates it, sees the
 matter it touches, deploys it with a note, and the deployed version's .dmn holds the rule; a cell edited into
 a broken expression is listed with its table and rule, marked on the row, and nothing is deployed; a .dmn
-dmn-js cannot read opens as text. No CSP violation and no console error on any page. Screenshots in
+dmn-js cannot read opens as text; rules, inputs and outputs are added and removed from dmn-js's Chinese
+buttons and menus. No CSP violation and no console error on any page. Screenshots in
 test-artifacts/browser/dmn-modeler-*.png.
 """
 
@@ -67,6 +68,7 @@ def test_an_analyst_adds_a_rule_in_dmn_js_deploys_it_and_the_new_version_holds_i
     expect(box.locator("thead")).to_contain_text("条件")
     expect(box.locator("thead")).to_contain_text("结果")
     expect(box.get_by_title("添加规则", exact=True)).to_have_count(1)
+    expect(box.locator(".view-drd")).to_be_hidden()  # the file has no DRD layout to show
 
     rule_id = add_dmn_rule(
         page,
@@ -152,4 +154,42 @@ def test_a_dmn_file_dmn_js_cannot_read_opens_as_text(session: Callable[..., Sess
     expect(page.get_by_test_id("modeler-text-error")).to_contain_text("决策表编辑器无法打开此文件")
     expect(page.get_by_test_id("modeler-dmn")).to_be_hidden()
     assert live_version(page) == version
+    _clean(analyst, violations)
+
+
+def test_rules_inputs_and_outputs_are_added_and_removed_from_the_chinese_menus(session: Callable[..., Session]):
+    expect = playwright_expect()
+    analyst, violations = _analyst(session)
+    page = analyst.page
+    open_modeler(page)
+    box = open_dmn(page)
+    rows, inputs = box.locator("tbody tr"), box.locator("thead th.input-cell")
+    outputs = box.locator("thead th.output-cell")
+    expect(inputs).to_have_count(2)
+    expect(outputs).to_have_count(2)
+    count = rows.count()  # the first test of the module deployed one more
+
+    rule_id = add_dmn_rule(page, {"out_department": '"finance"'})
+    box.locator(f'td[data-row-id="{rule_id}"][data-col-id="out_mode"]').click(button="right")
+    expect(box.locator(".context-menu")).to_contain_text("在上方添加规则")
+    box.locator(".context-menu").get_by_text("删除规则", exact=True).click()
+    expect(rows).to_have_count(count)
+
+    box.locator(".add-input").click()
+    expect(inputs).to_have_count(3)
+    page.keyboard.press("Escape")
+    box.locator(".add-output").click()
+    expect(outputs).to_have_count(3)
+    page.keyboard.press("Escape")
+    page.get_by_test_id("modeler-save").click()
+    expect(page.get_by_test_id("modeler-status")).to_contain_text("已保存为草稿")
+    saved = page.request.get(
+        str(page.get_by_test_id("modeler-download").get_attribute("href")).replace("joint_signoff.bpmn", DMN)
+    ).text()
+    assert (saved.count("<input "), saved.count("<output "), saved.count("<rule ")) == (3, 3, count)
+
+    inputs.last.click(button="right")
+    expect(box.locator(".context-menu")).to_contain_text("删除输入列")
+    box.locator(".context-menu").get_by_text("删除输入列", exact=True).click()
+    expect(inputs).to_have_count(2)
     _clean(analyst, violations)

@@ -55,6 +55,9 @@
       var active = self.dmn.getActiveView();
       return table && (!active || active.type !== "decisionTable") ? self.dmn.open(table) : null;
     }).then(function () {
+      // a file without a DRD layout (DMNDI) would show an empty DRD: offer that view only when there is one
+      var di = self.dmn.getDefinitions().dmnDI;
+      self.box.classList.toggle("zlw-dmn-no-drd", !(di && di.diagrams && di.diagrams.length));
       self.xml = xml;
       self.importing = false;
       self.listen();
