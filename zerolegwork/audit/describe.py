@@ -58,6 +58,7 @@ KEY_LABELS: dict[str, Any] = {
     "filename": _l("File name"),
     "amount": _l("Amount"),
     "year": _l("Year"),
+    "plan_version": _l("Investment plan version"),
     "total": _l("Total"),
     "note": _l("Note"),
     "days": _l("Days"),

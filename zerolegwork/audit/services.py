@@ -97,6 +97,7 @@ ACTIONS: dict[str, Any] = {
     "budget.arrange": _l("Budget arranged (finance system)"),
     "api_token.create": _l("API token issued"),
     "api_token.revoke": _l("API token revoked"),
+    "project.planned_investment": _l("Planned investment followed the approved investment plan"),
 }
 
 
