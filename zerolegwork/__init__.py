@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         with app.app_context():
             event.listen(db.engine, "connect", sqlite_pragmas)
+    from .db import drop_session
+
+    app.teardown_appcontext(drop_session)  # runs before Flask-SQLAlchemy's: a dead connection is no 500
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -47,3 +47,26 @@ def sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def drop_session(exc: BaseException | None = None) -> None:
+    """Remove the request's session even when its connection died under it (restart, pg_terminate_backend).
+
+    Closing a session rolls its transaction back; on a connection the server has terminated that
+    rollback raises, and raised at the end of a request it turns an answered request into a 500. The
+    dead connection is invalidated (the pool opens a new one next time) and the session forgotten.
+    Registered as the app's last teardown (teardowns run in reverse), so it runs before
+    Flask-SQLAlchemy's own, which then finds nothing to close. `exc` is the teardown's argument.
+    """
+    from contextlib import suppress
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .extensions import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        with suppress(SQLAlchemyError):  # past this, nothing more can be done with it: forgetting it is enough
+            db.session.registry().invalidate()  # the session that failed to close, still in the registry
+        db.session.registry.clear()

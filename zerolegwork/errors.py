@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from .api.errors import ApiError, error_response
 from .audit import services as audit
+from .db import drop_session
 from .engine.errors import (
     ChainError,
     ConcurrentUpdateError,
@@ -250,7 +251,7 @@ def _settle(exc: Exception, work: Work) -> None:
     elif work is Work.DROP:
         with suppress(sa.SQLAlchemyError):  # the connection is gone: nothing is left to roll back
             db.session.rollback()
-        db.session.remove()
+        drop_session()
 
 
 def handle(exc: Exception) -> Any:

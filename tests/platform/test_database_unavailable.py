@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import g
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
@@ -118,3 +119,60 @@ def test_a_database_gone_after_the_commit_does_not_turn_the_answer_into_an_error
 
     assert calls == [1]
     assert resp.status_code == 200  # the work was committed; its jobs stay pending for the relay
+
+
+def _kill(admin: Any, pid: int) -> None:
+    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    for _ in range(50):  # wait until the server has really ended it
+        if admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone() is None:
+            return
+        import time
+
+        time.sleep(0.02)
+
+
+def test_the_end_of_a_request_does_not_raise_when_its_connection_was_terminated(pg_app: Any) -> None:
+    """Closing the session rolls back on the dead connection: that must not turn an answered page into a 500."""
+    import psycopg
+    from sqlalchemy import text
+
+    admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+    try:
+        with pg_app.test_request_context("/"):
+            pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()  # a transaction is open
+            _kill(admin, pid)
+            pg_app.do_teardown_appcontext()  # what the end of every request runs (Flask-SQLAlchemy's too)
+            assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid  # a live connection
+    finally:
+        admin.close()
+
+
+def test_a_connection_terminated_mid_page_answers_503_every_time(pg_app: Any, people: dict[str, Any]) -> None:
+    """The 503 path drops the session; its close must not raise on the dead connection either."""
+    import psycopg
+
+    admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+    armed: list[int] = []
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if armed == [0] and statement.lstrip().upper().startswith("SELECT"):
+            pid = conn.connection.dbapi_connection.info.backend_pid
+            armed.append(pid)
+            _kill(admin, pid)
+
+    client = _signed_in(pg_app, "finance1")
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        for _ in range(3):
+            armed.clear()
+            armed.append(0)
+            g.pop("_login_user", None)  # the fixture's app context (and g) spans the test's requests; not so live
+            response = client.get("/")
+            assert len(armed) == 2
+            assert response.status_code == 503, response.status_code
+            assert MESSAGE in response.get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+        admin.close()
+    g.pop("_login_user", None)
+    assert client.get("/").status_code == 200
