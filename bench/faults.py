@@ -255,11 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="fewer projects per scenario (CI)")
     parser.add_argument("--only", default="")
     args = parser.parse_args(argv)
-    # pg_reset is left out of the CI smoke: on a loaded machine a rollback on a terminated connection
-    # at the end of a request can still answer 500 (found 2026-12-07, open; run it with --only pg_reset)
-    args.only = args.only or (
-        "web_kill,redis_restart,disk_full" if args.smoke else "web_kill,pg_reset,redis_restart,disk_full"
-    )
+    args.only = args.only or "web_kill,pg_reset,redis_restart,disk_full"
     n = 3 if args.smoke else 10
     workdir = Path(f"/tmp/zlw-faults-{os.getpid()}")
     workdir.mkdir(parents=True, exist_ok=True)
