@@ -2,7 +2,7 @@
 
 Run from the repository root (`make faults`):
 
-    .venv/bin/python -m bench.faults [--smoke] [--only web_kill,pg_reset,redis_restart,disk_full]
+    .venv/bin/python -m bench.faults [--smoke] [--only web_kill,pg_reset,pg_kill,redis_restart,disk_full]
 
 One deploy/stack.py stack (gunicorn, 2 web workers, PostgreSQL database of its own, two rq workers,
 the relay) on a private redis-server started here on a free port (the shared 6379 is never touched),
@@ -16,8 +16,12 @@ with its attachments on a tiny tmpfs when one can be mounted. Scenarios, each ch
     again: the outbox drains and every new task has exactly one notification;
   - disk_full: an upload larger than the free space: 507 in Chinese and no attachment row; a small
     upload afterwards succeeds.
-Not scripted here (docs/operations.md, "Faults proven"): kill -9 of an rq worker mid-PDF, PostgreSQL
-killed and restarted, two sweeps at once (tests/engine/test_concurrency.py), 10,000-item sign-off.
+  - pg_kill: kill -9 the PostgreSQL postmaster while departments sign, start it again: every sign-off
+    acknowledged before the kill is completed (none lost), the answers meanwhile are 302 or 503, nothing
+    half-written, and afterwards every project is approved. The stack then runs on a PostgreSQL cluster of
+    its own (deploy/postgres.py; the shared server is never touched); without one, pg_kill is skipped.
+Not scripted here (docs/operations.md, "Faults proven"): kill -9 of an rq worker mid-PDF (a test), two
+sweeps at once (tests/engine/test_concurrency.py), 10,000-item sign-off.
 --smoke: fewer projects per scenario (CI runs it).
 """
 
@@ -38,7 +42,8 @@ from typing import Any
 
 from bench.load import add_projects
 from deploy.client import SIGNERS, Client
-from deploy.stack import Stack, free_port
+from deploy.postgres import PrivatePostgres
+from deploy.stack import PG_ADMIN_URL, Stack, free_port
 
 UNAVAILABLE = "数据库暂时无法连接"
 STORAGE_FULL = "存储空间已满"
@@ -159,6 +164,45 @@ def pg_reset(f: Faults, n: int) -> list[str]:
     return problems + f.half_done(projects) + f.finish(projects) + f.half_done(projects)
 
 
+def pg_kill(f: Faults, n: int, pg: PrivatePostgres | None) -> list[str]:
+    if pg is None:
+        print("    SKIP: no private PostgreSQL cluster can be made here (server programs, postgres user)")
+        return []
+    projects = f.submit(n)
+    tasks = f.ready(projects)
+    down: list[float] = []
+
+    ids = [t for t, _org in tasks]
+
+    def kill_and_restart() -> None:
+        deadline = time.monotonic() + 60  # kill once a third are acknowledged: those must survive it
+        while time.monotonic() < deadline:
+            done = f.stack.sql("SELECT count(*) FROM human_task WHERE id = ANY(%s) AND state = 'completed'", ids)
+            if done[0][0] * 3 >= len(ids):
+                break
+            time.sleep(0.05)
+        pg.kill()
+        started = time.monotonic()
+        time.sleep(1.0)
+        pg.start()
+        down.append(time.monotonic() - started)
+
+    answers = f.sign_all(tasks, kill_and_restart)
+    statuses = sorted({a.status for a in answers.values()})
+    acknowledged = [t for t, a in answers.items() if a.status == 302]
+    print(
+        f"    postmaster killed -9, back after {down[0] if down else 0:.1f} s; {len(acknowledged)} of "
+        f"{len(answers)} sign-offs acknowledged; answers {statuses}"
+    )
+    f.stack.wait_for_web()
+    done = {
+        r[0] for r in f.stack.sql("SELECT id FROM human_task WHERE id = ANY(%s) AND state='completed'", acknowledged)
+    }
+    problems = [f"task {t} acknowledged but lost" for t in acknowledged if t not in done]
+    problems += [f"answer {a.status}, not 302 or 503" for a in answers.values() if a.status not in (302, 503)]
+    return problems + f.half_done(projects) + f.finish(projects) + f.half_done(projects)
+
+
 def redis_restart(f: Faults, n: int, redis: RedisServer) -> list[str]:
     redis.kill()
     projects = f.submit(n)  # requests succeed while Redis is down: the jobs wait in the outbox
@@ -255,23 +299,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="fewer projects per scenario (CI)")
     parser.add_argument("--only", default="")
     args = parser.parse_args(argv)
-    args.only = args.only or "web_kill,pg_reset,redis_restart,disk_full"
+    args.only = args.only or "web_kill,pg_reset,pg_kill,redis_restart,disk_full"
     n = 3 if args.smoke else 10
     workdir = Path(f"/tmp/zlw-faults-{os.getpid()}")
     workdir.mkdir(parents=True, exist_ok=True)
     files = workdir / "files"
     mounted = mount_tmpfs(files)
     redis = RedisServer(workdir)
+    pg = PrivatePostgres(workdir) if PrivatePostgres.available() else None
     results: list[tuple[str, list[str], float]] = []
     try:
         redis.start()
+        if pg is not None:
+            pg.init()
+            pg.start()
         with Stack(
-            workers=2, redis_url=redis.url, workdir=workdir / "stack", extra_env={"ZLW_FILES_DIR": str(files)}
+            workers=2,
+            redis_url=redis.url,
+            workdir=workdir / "stack",
+            extra_env={"ZLW_FILES_DIR": str(files)},
+            admin_url=pg.admin_url if pg is not None else PG_ADMIN_URL,
         ) as stack:
-            f = Faults(stack, add_projects(stack, 4 * n + 4))
+            f = Faults(stack, add_projects(stack, 5 * n + 4))
             scenarios: dict[str, Callable[[], list[str]]] = {
                 "web_kill": lambda: web_kill(f, n),
                 "pg_reset": lambda: pg_reset(f, n),
+                "pg_kill": lambda: pg_kill(f, n, pg),
                 "redis_restart": lambda: redis_restart(f, n, redis),
                 "disk_full": lambda: disk_full(f, n, mounted),
             }
@@ -291,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {'FAIL' if problems else 'PASS'} ({time.monotonic() - started:.1f} s)", flush=True)
     finally:
         redis.kill()
+        if pg is not None:
+            pg.stop()
         if mounted:
             subprocess.run(["umount", str(files)], check=False)
         subprocess.run(["rm", "-rf", str(workdir)], check=False)

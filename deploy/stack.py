@@ -67,7 +67,9 @@ class Stack:
         port: int = 0,
         workdir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        admin_url: str = PG_ADMIN_URL,
     ) -> None:
+        self.admin_url = admin_url  # the server the stack makes its database on (a private one: deploy/postgres.py)
         self.workers = workers
         self.rq_workers = rq_workers
         self.redis_url = redis_url
@@ -77,7 +79,7 @@ class Stack:
         self.prefix = f"zlwstack-{uuid.uuid4().hex[:8]}"
         self.extra_env = extra_env or {}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.database_url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        self.database_url = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
         self.database_url += f"/{self.db_name}"
 
     @property
@@ -114,7 +116,7 @@ class Stack:
     def _admin(self) -> Any:
         import psycopg
 
-        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+        return psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5)
 
     def start(self) -> None:
         """Create the database, prepare it, start every process and wait until the web answers."""
