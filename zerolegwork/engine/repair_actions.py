@@ -22,9 +22,10 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ..audit import services as audit
+from ..audit.models import AuditEvent
 from ..db import utcnow
 from ..extensions import db
 from . import store
@@ -156,6 +157,15 @@ def engine_step_pending(workflow: BpmnWorkflow) -> bool:
     return False
 
 
+def incident_summary(instance_id: int) -> tuple[dict[str, Any], bool]:
+    """An incident's current data, and whether its failed step is one of the engine's (so it may be skipped)."""
+    row = db.session.get(ProcessInstance, instance_id)
+    if row is None:
+        raise TaskNotFoundError(str(instance_id))
+    workflow = load_state(row.state, spec_for(row))
+    return current_data(workflow), engine_step_pending(workflow)
+
+
 def frontier_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The data the instance goes on with: that of its ready, waiting or started task changed last."""
     live = workflow.get_tasks(state=_FRONTIER)
@@ -262,3 +272,23 @@ def terminate_instance(instance_id: int, actor_id: int | None, reason: str) -> i
         incident=row.incident,
     )
     return cancelled
+
+
+def termination(instance_id: int | None) -> str | None:
+    """Why an instance was terminated (the reason its analyst gave), or None when it was not."""
+    if instance_id is None:
+        return None
+    row = db.session.get(ProcessInstance, instance_id)
+    if row is None or row.status != InstanceState.CANCELLED:
+        return None
+    detail = db.session.scalar(
+        select(AuditEvent.detail)
+        .where(
+            AuditEvent.action == "instance.terminated",
+            AuditEvent.object_type == "process_instance",
+            AuditEvent.object_id == str(instance_id),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return None if detail is None else str(detail.get("reason") or "")
