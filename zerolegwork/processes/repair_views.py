@@ -74,8 +74,8 @@ def skip(instance_id: int):  # type: ignore[no-untyped-def]
     if result.next_incident is None:
         flash(_("Skipped %(element)s: the matter runs again.", element=result.element), "success")
     else:
-        reason = result.next_incident
-        flash(_("Skipped %(element)s; the next step failed: %(reason)s", element=result.element, reason=reason), "danger")
+        element, reason = result.element, result.next_incident
+        flash(_("Skipped %(element)s; the next step failed: %(reason)s", element=element, reason=reason), "danger")
     return redirect(back)
 
 
