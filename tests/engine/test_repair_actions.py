@@ -252,3 +252,34 @@ def test_cancelling_an_instance_cancels_its_suspended_tasks_too(any_app, people)
     assert store.cancel_instance(locked) == 4
     db.session.commit()
     assert {t.state for t in tasks_of(row.id)} == {"cancelled"}
+
+
+def test_skipping_a_boundary_timer_that_cannot_be_set_drops_it_and_the_task_goes_on(any_app, tmp_path, people):
+    from tests.engine.test_concurrency import deploy_probe
+
+    deploy_probe(tmp_path, TIMER="no_such_limit")
+    with pytest.raises(InstanceIncidentError) as err:
+        runtime.start_instance("probe", {"project_unit": "demo_unit"})
+    db.session.commit()
+    iid = err.value.instance_id
+    result = skip_failed_step(iid, None, "期限另行约定")
+    db.session.commit()
+    assert result.element == "review_timer" and result.next_incident is None
+    assert instance(iid).status == "running"
+    assert [(t.bpmn_id, t.state) for t in tasks_of(iid)] == [("review", "ready")]
+
+
+def test_data_edited_after_a_persons_failed_completion_is_read_when_they_complete_again(any_app, tmp_path, people):
+    deploy_repair_probe(tmp_path, FINISH="w = bonus + 1")
+    result = runtime.start_instance("repair_probe", START)
+    db.session.commit()
+    (task,) = tasks_of(result.instance_id)
+    with pytest.raises(InstanceIncidentError):
+        runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
+    db.session.commit()
+    edit_data(result.instance_id, json.dumps({**editable_data(result.instance_id), "bonus": 9}), None)
+    assert retry_incident(result.instance_id, None) is None
+    db.session.commit()
+    done = runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
+    db.session.commit()
+    assert done.status == "completed" and done.data["w"] == 10

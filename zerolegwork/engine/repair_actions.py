@@ -1,7 +1,7 @@
 """Repairing instances, the heavier tools (issue 14 item 5): skip a failed step, edit the data, terminate.
 
 - **Skip** completes the step the engine failed on (a script, a rule, a timer) without running it, then
-  runs on; meaningful only when the failure is in a step the engine runs by itself. An incident raised
+  runs on (a boundary timer whose time cannot be computed is dropped instead: its activity goes on); meaningful only when the failure is in a step the engine runs by itself. An incident raised
   by a person's completion keeps the state before that completion, without the person's answers: the
   engine has nothing to skip there, so skipping is refused and a retry hands the task back.
 - **Edit data** changes the top-level data the next steps read: every unfinished task's data (the ready,
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins import BoundaryEventMixin
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 
@@ -116,7 +117,10 @@ def skip_failed_step(instance_id: int, actor_id: int | None, reason: str) -> Ski
     if task.task_spec.manual:
         raise RepairRefusedError("person_step")
     element = str(task.task_spec.bpmn_id or task.task_spec.name)
-    task.complete()
+    if isinstance(task.task_spec, BoundaryEventMixin):
+        task.cancel()  # a boundary timer that cannot be set: the activity goes on without it (never "fired")
+    else:
+        task.complete()
     checkpoint = dump_state(workflow)
     next_incident = None
     try:
