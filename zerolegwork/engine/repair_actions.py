@@ -1,8 +1,9 @@
 """Repairing instances, the heavier tools (issue 14 item 5): skip a failed step, edit the data, terminate.
 
 - **Skip** completes the step the engine failed on (a script, a rule, a timer) without running it, then
-  runs on (a boundary timer whose time cannot be computed is dropped instead: its activity goes on); meaningful only when the failure is in a step the engine runs by itself. An incident raised
-  by a person's completion keeps the state before that completion, without the person's answers: the
+  runs on (a boundary timer whose time cannot be computed is dropped instead: its activity goes on).
+  Meaningful only when the failure is in a step the engine runs by itself. An incident raised by a
+  person's completion keeps the state before that completion, without the person's answers: the
   engine has nothing to skip there, so skipping is refused and a retry hands the task back.
 - **Edit data** changes the top-level data the next steps read: every unfinished task's data (the ready,
   waiting and started tasks the engine goes on from, and the tasks not reached yet), as
