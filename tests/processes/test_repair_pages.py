@@ -58,7 +58,7 @@ def test_skipping_through_the_page_needs_a_reason_and_an_engine_step(client, log
     refused = client.post(f"/processes/incidents/{person_step}/skip", data={"reason": "跳过"}, follow_redirects=True)
     assert "没有可跳过的引擎步骤" in page(refused) and instance(person_step).status == "incident"
     done = client.post(f"/processes/incidents/{engine_step}/skip", data={"reason": "已线下核算"}, follow_redirects=True)
-    assert "已跳过 prepare：事项恢复办理" in page(done)
+    assert "已跳过“准备”：事项恢复办理" in page(done)
     assert instance(engine_step).status == "running"
     again = client.post(f"/processes/incidents/{engine_step}/skip", data={"reason": "再跳"}, follow_redirects=True)
     assert "已不再处于异常状态" in page(again)
@@ -168,7 +168,7 @@ def test_the_three_actions_through_the_pages_on_either_database(any_app, people,
     assert saved.status_code == 302 and events(iid, "instance.data_edited")
     skipped = client.post(f"/processes/incidents/{iid}/skip", data={"reason": "已线下核算"}, follow_redirects=True)
     # with the data fixed, the step that fails now is the next one (check): that is what is skipped
-    assert "已跳过 check：事项恢复办理" in page(skipped) and instance(iid).status == "running"
+    assert "已跳过“核对”：事项恢复办理" in page(skipped) and instance(iid).status == "running"
     ended = client.post(f"/processes/instances/{iid}/terminate", data={"reason": "放弃", "confirm": "yes"})
     assert ended.status_code == 302 and instance(iid).status == "cancelled"
     assert [t.state for t in tasks_of(iid)] == ["cancelled"]

@@ -61,6 +61,7 @@ class SkipResult:
 
     element: str
     next_incident: str | None
+    name: str = ""  # the element's name in the diagram (准备), else its id
 
 
 def _locked(instance_id: int, allowed: tuple[str, ...]) -> store.InstanceRow:
@@ -118,6 +119,7 @@ def skip_failed_step(instance_id: int, actor_id: int | None, reason: str) -> Ski
     if task.task_spec.manual:
         raise RepairRefusedError("person_step")
     element = str(task.task_spec.bpmn_id or task.task_spec.name)
+    name = str(getattr(task.task_spec, "bpmn_name", None) or element)
     if isinstance(task.task_spec, BoundaryEventMixin):
         task.cancel()  # a boundary timer that cannot be set: the activity goes on without it (never "fired")
     else:
@@ -140,11 +142,12 @@ def skip_failed_step(instance_id: int, actor_id: int | None, reason: str) -> Ski
         row.id,
         actor_id,
         element=element,
+        name=name,
         reason=reason.strip(),
         error=error,
         next_incident=next_incident,
     )
-    return SkipResult(element, next_incident)
+    return SkipResult(element, next_incident, name)
 
 
 def engine_step_pending(workflow: BpmnWorkflow) -> bool:

@@ -72,9 +72,9 @@ def skip(instance_id: int):  # type: ignore[no-untyped-def]
         return redirect(back)
     db.session.commit()
     if result.next_incident is None:
-        flash(_("Skipped %(element)s: the matter runs again.", element=result.element), "success")
+        flash(_("Skipped %(element)s: the matter runs again.", element=result.name), "success")
     else:
-        element, reason = result.element, result.next_incident
+        element, reason = result.name, result.next_incident
         flash(_("Skipped %(element)s; the next step failed: %(reason)s", element=element, reason=reason), "danger")
     return redirect(back)
 
