@@ -43,5 +43,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     i18n.init_app(app, babel)
     errors.init_app(app)
     web.init_app(app)
+    from .dictionaries.services import form_choices
+    from .engine.forms import use_choice_source
+
+    use_choice_source(form_choices)  # task forms' dictionary-backed options (项目类别 …) come from 数据字典
     app.cli.add_command(zlw)
     return app

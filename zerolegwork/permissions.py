@@ -123,6 +123,7 @@ POLICY: dict[str, Rule] = {
     "api.import_arrangements": Rule.SIGNED_IN,  # and the token scope budget:write (api/__init__.py SCOPES)
     "api.openapi": Rule.PUBLIC,  # the document describes the API; it holds no data
     # project library
+    "transfer.map_import": Rule.REGION_ADMIN,  # the import's mapping step, the same rules as the upload
     "transfer.import_projects": Rule.REGION_ADMIN,  # a district's administrator: own region only, transfer.py
     "transfer.template": Rule.SIGNED_IN,
     "transfer.export": Rule.SIGNED_IN,  # only projects the user may see, library.filtered

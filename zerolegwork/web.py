@@ -32,6 +32,13 @@ VENDOR_FILES = {
     "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
     "bpmn-font.css": "bpmn-js/dist/assets/bpmn-font/css/bpmn.css",
     "bpmn-font.woff2": "bpmn-js/dist/assets/bpmn-font/font/bpmn.woff2",
+    "dmn-modeler.js": "dmn-js/dist/dmn-modeler.production.min.js",
+    "dmn-js-shared.css": "dmn-js/dist/assets/dmn-js-shared.css",
+    "dmn-js-decision-table.css": "dmn-js/dist/assets/dmn-js-decision-table.css",
+    "dmn-js-decision-table-controls.css": "dmn-js/dist/assets/dmn-js-decision-table-controls.css",
+    "dmn-js-drd.css": "dmn-js/dist/assets/dmn-js-drd.css",
+    "dmn-font.css": "dmn-js/dist/assets/dmn-font/css/dmn.css",
+    "dmn-font.woff2": "dmn-js/dist/assets/dmn-font/font/dmn.woff2",
 }
 
 # The bundled Chinese web font (Noto Sans SC, SIL OFL 1.1, from @fontsource): regular and bold, cut by the

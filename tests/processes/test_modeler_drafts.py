@@ -194,3 +194,20 @@ def test_only_analysts_and_platform_admins_reach_the_modeler(client, login, peop
     ]:
         assert client.post(url, data={"note": "x"}).status_code == 404, url
     assert versions() == 1 and db.session.get(ProcessDraft, draft.id).state == DraftState.DRAFT
+
+
+def test_the_modeler_page_loads_dmn_js_from_node_modules_with_its_chinese_labels(client, login, people):
+    login("analyst")
+    page = client.get("/processes/joint_signoff/v1/modeler").get_data(as_text=True)
+    for asset in ("dmn-modeler.js", "dmn-js-decision-table.css", "dmn-js-decision-table-controls.css", "dmn-font.css"):
+        assert f"/vendor/{asset}" in page
+        assert client.get(f"/vendor/{asset}").status_code == 200
+    assert client.get("/vendor/dmn-font.woff2").status_code == 200
+    assert "static/dmn-modeler.js" in page and "static/dmn-modeler.css" in page
+    labels = json.loads(page.split('id="modeler-data">', 1)[1].split("</script>", 1)[0])["text"]["dmn_labels"]
+    assert (labels["Add rule"], labels["Hit policy:"], labels["Collect"], labels["Any"]) == (
+        "添加规则",
+        "命中策略：",
+        "汇集",
+        "任一",
+    )

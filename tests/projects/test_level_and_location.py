@@ -147,3 +147,31 @@ def test_in_a_province_a_province_level_project_located_in_a_district_counts_und
     donghe = region("东河区").id
     assert managing_region(donghe, "city", regions) == region("包头市").id
     assert managing_region(donghe, "district", regions) == donghe
+
+
+def test_a_citys_own_row_inside_a_province_links_to_exactly_its_projects(any_app):
+    from zerolegwork.orgs.models import User
+    from zerolegwork.reports.fixed import regions
+
+    result = setup(any_app, PROVINCE)
+    assert result.exit_code == 0, result.output
+    unit = orgs.org_by_code("platform")
+    assert unit is not None
+    located = {
+        "东河区境内自治区本级项目": "province",
+        "东河区境内包头市本级项目": "city",
+        "包头市本级项目": "city",
+        "东河区项目": "district",
+    }
+    for name, level in located.items():
+        where = "包头市" if name == "包头市本级项目" else "东河区"
+        projects.create_project(None, name, unit.id, where, "市政道路", Decimal("1"), level=level)
+    db.session.commit()
+    top, nodes = regions.build_tree(
+        (r.id, r.name, r.level, r.parent_id, None) for r in sorted(region_map().values(), key=lambda r: r.sort_order)
+    )
+    city = nodes[region("包头市").id]
+    own = regions.layout(city, top).own_args
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    found = db.session.scalars(library.filtered(admin, library.ProjectQuery.from_args(own))).all()
+    assert sorted(p.name for p in found) == ["东河区境内包头市本级项目", "包头市本级项目"]

@@ -86,7 +86,7 @@ def test_one_bad_row_in_the_middle_imports_nothing_and_names_its_row_and_column(
         ("项目单位", None, "必填"),
         ("项目单位", "包头市财政局", "不是项目单位"),
         ("项目级次", "省级", "市本级、旗县区"),
-        ("项目级次", "省本级", "不能位于"),  # no province above 昆区 in a city
+        ("项目级次", "省本级", "市本级、旗县区"),  # a city installation has no 省本级
         ("项目地区", "火星区", "东河区"),
         ("计划投资（万元）", None, "必填"),
         ("计划投资（万元）", "abc", "金额"),

@@ -112,6 +112,13 @@ def words_for(kind: str, name: str) -> tuple[str, ...]:
     return entry.words if entry is not None else (name,)
 
 
+def form_choices(kind: str) -> list[dict[str, object]] | None:
+    """A kind's entries as a task form's options (engine.forms.use_choice_source); None for no such kind."""
+    if kind not in KINDS:
+        return None
+    return [{"value": e.name, "label": {"zh_CN": e.name, "en": e.name}, "retired": not e.active} for e in entries(kind)]
+
+
 def industry_code(industry_type: str | None) -> str:
     """The two-digit industry part of a project code (GB/T 4754 division); 99 when unknown."""
     entry = find("industry_type", industry_type or "", active_only=False) if industry_type else None

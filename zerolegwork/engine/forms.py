@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -26,6 +26,36 @@ ROWS_LIMIT = 200
 MAX_COLUMNS = 20
 # a submitted table cell: <field>-<row>-<column>, e.g. indicators-2-weight
 CELL_RE = re.compile(r"([a-z][a-z0-9_]{0,62})-([0-9]{1,4})-([a-z][a-z0-9_]{0,62})")
+
+
+# A choice field may name a dictionary ("dictionary": "category"): its options are then that
+# dictionary's entries, read through the source the app installs (dictionaries.services.form_choices),
+# as {"value", "label", "retired"}; its own "choices" stay the fallback (check-bpmn, no app).
+ChoiceSource = Callable[[str], list[dict[str, Any]] | None]
+_choice_source: list[ChoiceSource] = []
+
+
+def use_choice_source(source: ChoiceSource) -> None:
+    """Install where dictionary-backed choice fields read their options (once, when the app starts)."""
+    _choice_source[:] = [source]
+
+
+def choices_of(f: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A choice field's options: its dictionary's entries (retired ones flagged) when it names one."""
+    kind = f.get("dictionary")
+    if isinstance(kind, str) and _choice_source:
+        found = _choice_source[0](kind)
+        if found:
+            return found
+    return list(f.get("choices") or [])
+
+
+def with_choices(form: dict[str, Any]) -> dict[str, Any]:
+    """The form with every dictionary-backed field's options read now (a copy; the form itself is shared)."""
+    if not any(f.get("dictionary") for f in form.get("fields", [])):
+        return form
+    fields = [{**f, "choices": choices_of(f)} if f.get("dictionary") else f for f in form["fields"]]
+    return {**form, "fields": fields}
 
 
 class FormError(ValueError):
@@ -94,6 +124,8 @@ def _check_field(f: dict[str, Any], name: str, types: set[str]) -> None:
             if not isinstance(c, dict) or not isinstance(c.get("value"), str):
                 raise FormError("each choice needs a string value", name)
             _check_label(c.get("label"), "choice label", name)
+        if "dictionary" in f and (not isinstance(f["dictionary"], str) or not NAME_RE.fullmatch(f["dictionary"])):
+            raise FormError("dictionary must be the snake_case name of a dictionary kind", name)
     for limit in ("max_length", "min_length", "places"):
         if limit in f and (not _is_int(f[limit]) or f[limit] < 0):
             raise FormError(f"{limit} must be a non-negative integer", name)
@@ -281,7 +313,7 @@ def _clean(f: Mapping[str, Any], kind: str, value: Any) -> Any:
             raise ValueError(_("At least %(n)d characters.", n=f["min_length"]))
         return value
     if kind == "choice":
-        allowed = [c["value"] for c in f["choices"]]
+        allowed = [c["value"] for c in choices_of(f)]  # a retired entry stays valid where it was chosen
         if value not in allowed:
             raise ValueError(_("Choose one of the listed options."))
         return value

@@ -20,7 +20,7 @@ from .errors import (
     TaskNotFoundError,
     TaskNotReadyError,
 )
-from .forms import validate_answers
+from .forms import validate_answers, with_choices
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
 from .routing import Actor, today_local
 from .specs import build_spec
@@ -180,6 +180,11 @@ def task_context(ht: HumanTask) -> dict[str, Any]:
     return dict(task.data) if task is not None else {}
 
 
+def instance_forms(ht: HumanTask) -> dict[str, Any]:
+    """Every form of the version the task's instance runs, by form key (as deployed: no options read)."""
+    return dict(spec_for(ht.instance).forms)
+
+
 def task_form(ht: HumanTask) -> dict[str, Any]:
-    """Return the form definition pinned by the task's instance."""
-    return spec_for(ht.instance).forms[ht.form_key]
+    """Return the form definition pinned by the task's instance, dictionary-backed options read now."""
+    return with_choices(spec_for(ht.instance).forms[ht.form_key])

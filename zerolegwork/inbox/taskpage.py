@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import get_locale
 from sqlalchemy import exists, or_, select
 
 from ..engine import runtime
@@ -14,6 +15,7 @@ from ..engine.routing import actor_for, may_act
 from ..extensions import db
 from ..orgs.models import Organisation, Post, User
 from ..projects.models import Project
+from ..records import current
 from . import countersign, deadlines
 from .claims import claim_of
 from .models import Countersign
@@ -45,11 +47,18 @@ class TaskPage:
     warning: str | None = None
     remaining: int | None = None
     posts: list[Any] = field(default_factory=list)
+    # one truth per figure: the values a record form starts from (the project's own, the newest plan), and
+    # for a reviewer what the record of an earlier step of this matter changed: (label, before, after)
+    starting: dict[str, str] = field(default_factory=dict)
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
 
     def known_values(self) -> dict[str, Any]:
-        """Form fields the process already knows (the item of a multi-instance task), to fill in."""
+        """Form fields the platform already knows, to fill in: the process's (a multi-instance item), then the
+        project's current values for a record form (these win: the process's copy may be older)."""
         names = {f["name"] for f in self.form.get("fields", [])}
-        return {k: v for k, v in self.data.items() if k in names and isinstance(v, (str, int))}
+        known = {k: v for k, v in self.data.items() if k in names and isinstance(v, (str, int))}
+        known.update({k: v for k, v in self.starting.items() if k in names})
+        return known
 
 
 def _visible_task(user: User, task_id: int) -> tuple[HumanTask, bool]:
@@ -141,7 +150,27 @@ def task_page(user: User, task_id: int) -> TaskPage:
         warning=deadlines.warning_levels([ht]).get(ht.id),
         remaining=deadlines.remaining_days(ht),
         posts=posts_to_add(user) if can_act and not (held and held.blocks(user.id)) else [],
+        starting=current.starting_values(form.get("record"), project) if can_act else {},
+        changes=_changes(ht, form, [t for t, _n in history]),
     )
+
+
+def _changes(ht: HumanTask, form: dict[str, Any], done: list[HumanTask]) -> list[tuple[str, str, str]]:
+    """For a step that writes no record: what the record of an earlier step of the matter changed, labelled."""
+    if form.get("record") or not done:
+        return []
+    forms = runtime.instance_forms(ht)
+    writers = [t for t in done if forms.get(t.form_key, {}).get("record") in current.SHOWN_KINDS]
+    if not writers:
+        return []
+    labels: dict[str, Any] = {}
+    for t in writers:
+        labels.update({f["name"]: f.get("label", {}) for f in forms[t.form_key].get("fields", [])})
+    loc = "en" if str(get_locale()) == "en" else "zh_CN"
+    return [
+        (str(labels.get(c.name, {}).get(loc) or labels.get(c.name, {}).get("zh_CN") or c.name), c.before, c.after)
+        for c in current.changes_in(t.id for t in writers)
+    ]
 
 
 def posts_to_add(user: User) -> list[Post]:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from . import drafts, modeler, services
+from .dmn_labels import dmn_labels
 from .drafts import DraftError
 from .models import DraftState, ProcessDraft
 from .views import bp
@@ -33,6 +34,7 @@ def _page(process_id: str, base, draft: ProcessDraft | None):  # type: ignore[no
         changed=sorted(draft.files) if draft else [],
         others=modeler.open_drafts(process_id),
         limit=modeler.MAX_BODY_BYTES,
+        dmn_labels=dmn_labels(),
     )
 
 

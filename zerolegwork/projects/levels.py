@@ -83,3 +83,25 @@ def set_up_levels() -> list[str]:
 def region_map() -> dict[int, Region]:
     """Every region by id (for levels_at and managing_region); one statement."""
     return {r.id: r for r in db.session.scalars(select(Region))}
+
+
+def level_words(levels: list[str] | None = None) -> tuple[str, ...]:
+    """The 项目级次 words this installation uses (市本级、旗县区 for a city; 省本级 too for a province)."""
+    levels = set_up_levels() if levels is None else levels
+    words = tuple(LEVEL_NAMES[level] for level in LEVELS if level in levels and level in LEVEL_NAMES)
+    return words or (LEVEL_NAMES[OrgLevel.CITY], LEVEL_NAMES[OrgLevel.DISTRICT])
+
+
+def subtree_ids(region_id: int, regions: Mapping[int, RegionLike]) -> list[int]:
+    """The region and every region below it (an unknown id gives just itself: it matches nothing)."""
+    children: dict[int, list[int]] = {}
+    for r in regions.values():
+        if r.parent_id is not None:
+            children.setdefault(r.parent_id, []).append(r.id)
+    out, todo = [], [region_id]
+    while todo:
+        rid = todo.pop()
+        if rid not in out:
+            out.append(rid)
+            todo.extend(children.get(rid, []))
+    return out

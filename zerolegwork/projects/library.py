@@ -16,7 +16,7 @@ from ..orgs.models import User
 from . import functions as catalog
 from .classification import LEVELS, STAGES
 from .errors import ProjectNotFoundError
-from .levels import LEVEL_NAMES
+from .levels import LEVEL_NAMES, region_map, subtree_ids
 from .models import Project, ProjectFunction, ProjectState, SavedFilter
 
 # sort key -> column; the list never sorts by anything a user typed
@@ -46,6 +46,7 @@ class ProjectQuery:
 
     q: str = ""
     region_id: int | None = None
+    within: int | None = None  # located in this region or below it (the regional table's 本级 rows)
     level: str = ""
     category: str = ""
     investment_policy: str = ""
@@ -65,7 +66,7 @@ class ProjectQuery:
         """Read the query from request arguments; values outside the vocabularies are dropped."""
         query = cls()
         query.q = str(args.get("q", "")).strip()[:100]
-        for name in ("region_id", "competent_department_id"):
+        for name in ("region_id", "within", "competent_department_id"):
             raw = str(args.get(name, ""))
             setattr(query, name, int(raw) if raw.isdigit() and len(raw) < 10 else None)
         for name, values in dictionaries.vocabularies(active_only=False).items():
@@ -119,6 +120,8 @@ def filtered(user: User, query: ProjectQuery) -> Select[tuple[Project]]:
         value = getattr(query, name)
         if value not in ("", None):
             stmt = stmt.where(getattr(Project, name) == value)
+    if query.within is not None:
+        stmt = stmt.where(Project.region_id.in_(subtree_ids(query.within, region_map())))
     column = SORTS[query.sort]
     order = column.desc() if query.desc else column.asc()
     return stmt.order_by(order, Project.id.desc())

@@ -32,9 +32,19 @@ class Choices:
 
     mapped: dict[str, dict[str, str]] = field(default_factory=dict)
     add_missing: set[str] = field(default_factory=set)
+    # field -> keys of single values to add (the import page's per-value choice)
+    add_values: dict[str, set[str]] = field(default_factory=dict)
 
     def target(self, name: str, text: str) -> str | None:
         return self.mapped.get(name, {}).get(key(text))
+
+    def adds(self, name: str, text: str) -> bool:
+        """Whether an unknown value of this field is to be added to its dictionary."""
+        return name in self.add_missing or key(text) in self.add_values.get(name, set())
+
+    @property
+    def adding(self) -> bool:
+        return bool(self.add_missing or any(self.add_values.values()))
 
 
 def column_field(header: str) -> str:
@@ -85,13 +95,13 @@ def department_keys(name: str, region_names: list[str]) -> set[str]:
 
 
 def add_missing(rows: list[SheetRow], choices: Choices, user: User | None) -> list[tuple[str, str]]:
-    """Add every distinct value of an --add-missing column that no entry names; (column, value) added."""
+    """Add every distinct value to be added (choices.adds) that no entry names; (column, value) added."""
     added: list[tuple[str, str]] = []
-    for name in sorted(choices.add_missing):
+    for name in sorted(choices.add_missing | set(choices.add_values)):
         seen: Counter[str] = Counter()
         for row in rows:
             text = cell_text(row.values.get(name))
-            if text and vocabulary(name, text, choices) is None and key(text) not in seen:
+            if text and choices.adds(name, text) and vocabulary(name, text, choices) is None and key(text) not in seen:
                 seen[key(text)] += 1
                 dictionaries.add_entry(FIELD_KINDS[name], text, user)
                 added.append((COLUMNS[name], text))

@@ -124,9 +124,13 @@ def submit_for_signoff(user: User, project_id: int) -> Project:
 
 
 def follow_outcome(project_id: int | None, data: dict[str, Any], previous: dict[str, Any]) -> None:
-    """Move the project's state and lifecycle stage when the process changed them (flush only)."""
+    """Move the project's state, lifecycle stage and approved figures when the process changed them (flush only)."""
     if project_id is None:
         return
+    if data.get("investment_approved") is True and previous.get("investment_approved") is not True:
+        from ..records.current import follow_approved_plan  # records read projects: imported when needed
+
+        follow_approved_plan(project_id, None)  # 计划投资 follows the approved plan
     stage = data.get("lifecycle_stage")
     if isinstance(stage, str) and stage and stage != previous.get("lifecycle_stage"):
         db.session.execute(

@@ -31,7 +31,7 @@ from ..dictionaries.services import industry_code
 from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgLevel, OrgState, Region, User
 from . import codes, matching
-from .levels import LEVEL_OF, levels_at
+from .levels import LEVEL_OF, level_words, levels_at
 from .models import Project, ProjectState
 from .sheet import (
     COLUMNS,
@@ -62,6 +62,7 @@ class _Lookups:
         # a region is also found by its area name (包头市 for the city's own 市本级)
         self.areas = {key(r.area_name): r for r in self.regions.values() if r.area_name}
         self.city = next((r for r in self.regions.values() if r.level == OrgLevel.CITY), None)
+        self.level_words = level_words(sorted({r.level for r in self.regions.values()}))
         self.departments: dict[tuple[int, str], int] = {}
         # a department's name starts with its region's name or area name (包头市财政局 of 市本级, 昆区财政局)
         names = {n for r in self.regions.values() for n in (r.name, r.area_name) if n}
@@ -144,7 +145,7 @@ def _check_row(
 
     row.name = required("name")
     row.unit = required("unit")
-    level = one_of("level", tuple(LEVEL_OF), required("level"))
+    level = one_of("level", look.level_words, required("level"))
     region_name = required("region")
     region = (look.regions.get(key(region_name)) or look.areas.get(key(region_name))) if region_name else None
     if region_name and region is None:
@@ -285,7 +286,7 @@ def import_projects(
         return report
     has_code = any("code" in row.values for row in rows)
     choices = choices or matching.Choices()
-    if choices.add_missing:
+    if choices.adding:
         report.added = matching.add_missing(rows, choices, user)
     look = _Lookups()
     wanted = []

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..audit import services as audit
+from ..dictionaries import services as dictionaries
 from ..exports import write_only_row
 from ..extensions import db
 from ..orgs.models import Organisation, OrgKind, OrgState, Region, User
-from .classification import CATEGORIES, LEVELS, VOCABULARIES
-from .levels import LEVEL_OF
+from .levels import LEVEL_OF, level_words
 from .models import Project
 from .sheet import (
     COLUMNS,
@@ -173,11 +173,12 @@ def template() -> bytes:
             sheet.cell(2, i).number_format = MONEY_FORMAT
     sheet.freeze_panes = "A2"
     allowed = book.create_sheet("可选值")
+    vocabularies = dictionaries.vocabularies(active_only=True)  # what a new project may be given
     lists = {
-        "level": list(LEVELS),
+        "level": list(level_words()),
         "region": region_names,
-        "category": list(CATEGORIES),
-        **{name: list(VOCABULARIES[name]) for name in OPTIONAL_VOCABULARIES},
+        "category": list(vocabularies["category"]),
+        **{name: list(vocabularies[name]) for name in OPTIONAL_VOCABULARIES},
     }
     for i, (name, words) in enumerate(lists.items(), start=1):
         allowed.cell(1, i, COLUMNS[name]).font = Font(bold=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from ..dictionaries.defaults import FIELD_KINDS
 from ..projects.classification import VOCABULARIES
 from ..projects.functions import BY_KEY
 
@@ -36,6 +37,7 @@ class Field:
     required: bool = True
     max_length: int = 200
     choices: tuple[str, ...] = ()
+    dictionary: str = ""  # a choice field whose values are that dictionary kind's entry names (retired too)
     low: int = 0
     high: int = 0
     columns: Mapping[str, Field] = field(default_factory=dict)
@@ -68,7 +70,10 @@ SOURCES = ("central", "provincial", "city", "district", "bonds", "bank_loans", "
 
 FIELDS: dict[str, dict[str, Field]] = {
     "project_info": {
-        **{name: choice(values, required=False) for name, values in VOCABULARIES.items()},
+        **{
+            name: Field("choice", False, choices=values, dictionary=FIELD_KINDS[name])
+            for name, values in VOCABULARIES.items()
+        },
         "start_year": Field("integer", False, low=1900, high=2200),
         "end_year": Field("integer", False, low=1900, high=2200),
         "planned_investment": money(required=False),
@@ -168,6 +173,20 @@ def parse_fields(spec: Mapping[str, Field], answers: Mapping[str, Any], prefix: 
     return values, errors
 
 
+def _allowed(f: Field, value: str) -> bool:
+    """A choice's value: one of its own list, else of its dictionary's names (an old project keeps a retired one).
+
+    The shipped words need no database read; only a word outside them asks the dictionary.
+    """
+    if value in f.choices:
+        return True
+    if f.dictionary:
+        from ..dictionaries.services import names
+
+        return value in names(f.dictionary, active_only=False)
+    return False
+
+
 def parse_value(f: Field, raw: Any) -> Any:
     """One answer as the type its column stores; raise ValueError with a translated message."""
     if f.type in ("text", "textarea", "choice", "period"):
@@ -176,7 +195,7 @@ def parse_value(f: Field, raw: Any) -> Any:
         value = raw.strip()
         if len(value) > f.max_length:
             raise ValueError(_("At most %(n)d characters.", n=f.max_length))
-        if f.type == "choice" and value not in f.choices:
+        if f.type == "choice" and not _allowed(f, value):
             raise ValueError(_("Choose one of the listed options."))
         if f.type == "period":
             match = PERIOD_RE.fullmatch(value)

@@ -1,5 +1,6 @@
 // The web modeler (processes/modeler.html): .bpmn files in the bpmn-js Modeler with a panel of the platform's
-// properties (form key, lane role, multi-instance collection and item, timer, condition); .dmn and form .json
+// properties (form key, lane role, multi-instance collection and item, timer, condition); .dmn files in the
+// dmn-js decision-table editor (dmn-modeler.js; as text only when dmn-js cannot open the file); form .json
 // files as text, checked before saving. Save keeps the changed files as a draft; validate marks each problem
 // on its element. Every string comes from the page's JSON block (#modeler-data), rendered through _().
 (function () {
@@ -24,6 +25,12 @@
   var panel = document.getElementById("modeler-panel"), status = document.getElementById("modeler-status");
   var list = document.getElementById("modeler-problems");
   var modeler = new BpmnJS({container: canvasBox, moddleExtensions: {spiffworkflow: SPIFF}});
+  var dmnBox = document.getElementById("modeler-dmn"), dmnWrap = document.getElementById("modeler-dmn-wrap");
+  var dmnEditor = new window.ZlwDmn(dmnBox, document.getElementById("modeler-dmn-problems"), t, function () {
+    if (current) { changed[current] = true; say(t.unsaved); }
+  });
+  var asText = {};  // .dmn files dmn-js could not open: edited as text instead
+  function inDmn(name) { return !!name && name.endsWith(".dmn") && !asText[name]; }
 
   function say(text, kind) { status.textContent = text; status.className = "small text-" + (kind || "muted"); }
   function loopRefs(xml) {
@@ -58,6 +65,10 @@
   }
   function keep() {
     if (!current) { return Promise.resolve(); }
+    if (inDmn(current)) {
+      if (!changed[current]) { return Promise.resolve(); }
+      return dmnEditor.save().then(function (xml) { files[current] = xml; });
+    }
     if (!current.endsWith(".bpmn")) {
       var text = textBox.value;
       if (text !== files[current]) { files[current] = text; changed[current] = true; }
@@ -67,6 +78,7 @@
     return modeler.saveXML({format: true}).then(function (r) { files[current] = withLoopRefs(r.xml, refs[current] || {}); });
   }
   function mark() {
+    if (inDmn(current)) { dmnEditor.setProblems(problems.filter(function (p) { return p.file === current; })); return; }
     if (!current || !current.endsWith(".bpmn")) { return; }
     var registry = modeler.get("elementRegistry"), canvas = modeler.get("canvas"), overlays = modeler.get("overlays");
     overlays.remove({type: "zlw-problem"});
@@ -87,9 +99,12 @@
     return keep().then(function () {
       current = name;
       document.querySelectorAll("[data-file]").forEach(function (b) { b.classList.toggle("active", b.dataset.file === name); });
-      var isBpmn = name.endsWith(".bpmn");
-      canvasBox.hidden = !isBpmn; panel.hidden = !isBpmn; textBox.hidden = isBpmn;
+      var isBpmn = name.endsWith(".bpmn"), isDmn = inDmn(name);
+      canvasBox.hidden = !isBpmn; panel.hidden = !isBpmn; textBox.hidden = isBpmn || isDmn; dmnWrap.hidden = !isDmn;
+      canvasBox.parentNode.classList.toggle("col-lg-9", isBpmn);  // the properties panel is for diagrams only
+      panel.parentNode.hidden = !isBpmn;
       document.getElementById("modeler-text-error").textContent = "";
+      if (isDmn) { return openDmn(name); }
       if (!isBpmn) { textBox.value = files[name]; canvasBox.dataset.ready = ""; return; }
       if (!refs[name]) { refs[name] = loopRefs(files[name]); }
       var wasChanged = changed[name];
@@ -100,6 +115,21 @@
         showPanel(null);
         canvasBox.dataset.ready = name;
       }).catch(function () { canvasBox.dataset.ready = "error"; say(t.not_shown, "danger"); });
+    });
+  }
+  function openDmn(name) {
+    var wasChanged = changed[name];
+    delete dmnBox.dataset.ready;
+    return dmnEditor.open(files[name]).then(function () {
+      changed[name] = wasChanged;
+      mark();
+      dmnBox.dataset.ready = name;
+    }).catch(function () {
+      asText[name] = true;
+      changed[name] = wasChanged;
+      dmnWrap.hidden = true; textBox.hidden = false; textBox.value = files[name];
+      dmnBox.dataset.ready = "error";
+      document.getElementById("modeler-text-error").textContent = t.dmn_as_text;
     });
   }
   modeler.on("commandStack.changed", function () { if (current) { changed[current] = true; say(t.unsaved); } });

@@ -98,7 +98,7 @@ def layout(root: Node, top: Node | None) -> Layout:
     return Layout(
         total_args={} if at_top else None,
         own_label=root.name if at_top else OWN_LABELS.get(root.level, root.name),
-        own_args={"level": root.level} if at_top else {"region_id": str(root.id), "level": root.level},
+        own_args={"level": root.level} if at_top else {"within": str(root.id), "level": root.level},
         below_label=CHILDREN_LABELS.get(root.level, ""),
         below_args={"level": child_level} if at_top and leaves_below and child_level else None,
         below=[(c.name, c, None if c.children else {"region_id": str(c.id), "level": c.level}) for c in root.children],
