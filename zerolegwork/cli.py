@@ -43,6 +43,8 @@ def check_bpmn(bpmn_dir: str | None, forms_dir: str | None) -> None:
     catalog = load_catalog(bpmn_dir or cfg.bpmn_dir, forms_dir or cfg.forms_dir)
     for problem in catalog.problems:
         click.echo(str(problem))
+    for warning in catalog.warnings:
+        click.echo(f"WARNING {warning}")
     if catalog.problems:
         click.echo(f"{len(catalog.problems)} problem(s); refused: {', '.join(sorted(catalog.refused)) or '-'}")
         sys.exit(1)

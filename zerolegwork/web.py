@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(workdays_bp)
+    from .processes import repair_views  # noqa: F401  (the 异常处理 routes join the same blueprint)
     from .processes.modeler_views import bp as processes_bp  # views' bp with the modeler's routes added
 
     app.register_blueprint(processes_bp)

@@ -25,3 +25,16 @@ def write_probe(folder: Path, **slots: str) -> Path:
             text = text.replace("{" + key + "}", escape(code))
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+REPAIR_SAFE = {"PREPARE": "y = 1", "CHECK": "z = y + 1", "FINISH": "w = z + 1"}
+
+
+def write_repair_probe(folder: Path, **slots: str) -> Path:
+    """Write repair_probe.bpmn (script, script, a person's task, script) into `folder` with `slots`' code."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (FIXTURES / "repair_probe.bpmn.tpl").read_text(encoding="utf-8")
+    for key, code in {**REPAIR_SAFE, **slots}.items():
+        text = text.replace("{" + key + "}", escape(code))
+    (folder / "repair_probe.bpmn").write_text(text, encoding="utf-8")
+    return folder

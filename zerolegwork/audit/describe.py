@@ -83,6 +83,11 @@ KEY_LABELS: dict[str, Any] = {
     "level": _l("Level"),
     "category": _l("Category"),
     "sha256": _l("Checksum"),
+    "element": _l("Element"),
+    "error": _l("Error"),
+    "next_incident": _l("Next incident"),
+    "removed": _l("Removed"),
+    "tasks": _l("Tasks"),
 }
 
 VALUE_LABELS: dict[str, Any] = {

@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .forms import FormError, parse_form
 from .scripting import lint_expression, lint_script
+from .variables import undefined_names
 
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -62,6 +63,8 @@ class Catalog:
     bundles: dict[str, ProcessBundle] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
+    # not refusals: names a diagram's code reads that nothing defines (engine/variables.py)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _read_files(folder: Path, suffix: str, problems: list[Problem]) -> dict[str, str]:
@@ -142,7 +145,9 @@ def load_catalog(bpmn_dir: str | Path, forms_dir: str | Path) -> Catalog:
             bad_files.add(fname)
 
     for pid in sorted(process_file):
-        bundle, bundle_problems = _build_bundle(pid, bpmn_files, dmn_files, forms, process_file, decision_file)
+        bundle, bundle_problems = _build_bundle(
+            pid, bpmn_files, dmn_files, forms, process_file, decision_file, catalog.warnings
+        )
         if bundle_problems or (bundle and (set(bundle.bpmn) | set(bundle.dmn)) & bad_files):
             problems.extend(bundle_problems)
             catalog.refused.add(pid)
@@ -150,6 +155,7 @@ def load_catalog(bpmn_dir: str | Path, forms_dir: str | Path) -> Catalog:
             catalog.bundles[pid] = bundle
     # keep one line per problem, in file order
     catalog.problems[:] = sorted(set(problems), key=lambda p: (p.file, p.element, p.reason))
+    catalog.warnings[:] = sorted(set(catalog.warnings), key=lambda p: (p.file, p.element, p.reason))
     return catalog
 
 
@@ -214,6 +220,7 @@ def _build_bundle(
     forms: dict[str, Any],
     process_file: dict[str, str],
     decision_file: dict[str, str],
+    warnings: list[Problem],
 ) -> tuple[ProcessBundle | None, list[Problem]]:
     fname = process_file[pid]
     try:
@@ -243,6 +250,8 @@ def _build_bundle(
                 problems.append(Problem(owner_file, ts.bpmn_id, "user task is not in a lane"))
             elif not re.fullmatch(r"[a-z][a-z0-9_]*", ts.lane):
                 problems.append(Problem(owner_file, ts.bpmn_id, f"lane name {ts.lane!r} is not a snake_case role"))
+    if not problems:
+        warnings.extend(_unknown_names(spec, subs, process_file, fname, used_forms))
     bundle = ProcessBundle(
         pid,
         {n: bpmn_files[n] for n in sorted(used_bpmn)},
@@ -356,6 +365,27 @@ def _lint_task_spec(ts: Any, file: str, dmn_files: dict[str, str]) -> Iterator[P
             why = lint_expression(src)
             if why:
                 yield Problem(dmn_file, rule_id, f"DMN expression refused (called by {element} in {file}): {why}")
+
+
+def _unknown_names(
+    spec: BpmnProcessSpec, subs: dict[str, BpmnProcessSpec], process_file: dict[str, str], fname: str, forms: Any
+) -> list[Problem]:
+    """Warnings for the names a bundle's code reads that no form, script, rule or start data defines."""
+    from flask_babel import gettext as _
+
+    tasks = [(process_file.get(owner, fname), ts) for owner, ts in _all_task_specs(spec, subs)]
+    return [
+        Problem(
+            file,
+            element,
+            _(
+                "%(what)s reads %(name)s, which no form field, script, rule output or start data defines (misspelled?)",
+                what=what,
+                name=name,
+            ),
+        )
+        for file, element, what, name in undefined_names(tasks, forms, _expressions_of, _dmn_expressions)
+    ]
 
 
 def form_key_of(task_spec: Any) -> str:

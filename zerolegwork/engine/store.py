@@ -117,7 +117,11 @@ _CANCEL_INSTANCE = (
 )
 _CANCEL_ALL_TASKS = (
     update(HT)
-    .where(HT.c.instance_id == bindparam("b_id"), HT.c.state == HumanTaskState.READY.value)
+    # a suspended instance's tasks wait as `suspended`, an incident's as `ready`: both leave every inbox
+    .where(
+        HT.c.instance_id == bindparam("b_id"),
+        HT.c.state.in_([HumanTaskState.READY.value, HumanTaskState.SUSPENDED.value]),
+    )
     .values(state=HumanTaskState.CANCELLED.value, completed_at=bindparam("b_now"))
 )
 _COMPLETE_TASK = (
@@ -336,11 +340,14 @@ def steps_of(human_task_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def cancel_instance(row: InstanceRow) -> None:
-    """Stop an instance: status cancelled, its waiting human tasks cancelled, no timers."""
+def cancel_instance(row: InstanceRow) -> int:
+    """Stop an instance: status cancelled, its open human tasks (ready or suspended) cancelled, no timers.
+
+    Returns how many human tasks were cancelled.
+    """
     _checked(row, _CANCEL_INSTANCE, {})
     row.status = InstanceState.CANCELLED
-    _conn().execute(_CANCEL_ALL_TASKS, {"b_id": row.id, "b_now": utcnow()})
+    return int(_conn().execute(_CANCEL_ALL_TASKS, {"b_id": row.id, "b_now": utcnow()}).rowcount)
 
 
 _SET_CHAIN = (

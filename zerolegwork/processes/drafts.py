@@ -52,6 +52,7 @@ class DraftCheck:
     process_id: str
     files: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # names the code reads that nothing defines
     live: ProcessDefinition | None = None
     diff: BundleDiff | None = None
     bundle: dict[str, Any] | None = None
@@ -160,6 +161,7 @@ def check_draft(process_id: str, files: dict[str, str], actor: User | None = Non
             result.problems.append(Problem("", process_id, "the draft no longer defines this executable process"))
         return result
     result.bundle = bundle.as_dict()
+    result.warnings = [w for w in catalog.warnings if w.file in bundle.bpmn]
     versions = versions_of(process_id)
     if not versions:
         return result

@@ -215,16 +215,18 @@ def batch_status(batch_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def incidents():  # type: ignore[no-untyped-def]
     from ..engine.errors import EngineError
-    from ..engine.runtime import instance_data
+    from ..engine.repair_actions import incident_summary
 
     page = page_arg()
     rows, total = services.incidents(page)
-    data = {}
+    data, skippable = {}, set()
     for instance, _version, _project in rows:
         try:
-            data[instance.id] = instance_data(instance.id)
+            data[instance.id], engine_step = incident_summary(instance.id)
         except EngineError:
-            data[instance.id] = {}
+            data[instance.id], engine_step = {}, False
+        if engine_step:
+            skippable.add(instance.id)
     return render_template(
         "processes/incidents.html",
         rows=rows,
@@ -232,6 +234,7 @@ def incidents():  # type: ignore[no-untyped-def]
         page=page,
         per_page=20,
         data=data,
+        skippable=skippable,
         live={pid: services.live_version(pid) for pid in {i.process_id for i, _v, _p in rows}},
         held=services.suspended(),
     )

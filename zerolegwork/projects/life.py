@@ -198,6 +198,7 @@ def overview(project: Project, user: User) -> dict[str, Any]:
 
 def project_page(user: User, project_id: int) -> dict[str, Any]:
     """Everything the project page shows, for a user who may see the project (ProjectNotFoundError otherwise)."""
+    from ..engine.repair_actions import termination
     from ..registration.services import regions
     from . import engagements, log
     from .library import may_choose_functions
@@ -219,4 +220,5 @@ def project_page(user: User, project_id: int) -> dict[str, Any]:
         "agencies": engagements.agencies() if user.org_id == project.unit_id else [],
         "overview": overview(project, user),
         "action_labels": action_labels(),
+        "terminated": termination(project.instance_id) or termination(project.lifecycle_id),
     }
