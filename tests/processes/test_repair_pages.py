@@ -11,11 +11,13 @@ from sqlalchemy import select
 from tests.engine.test_incidents import unit_actor
 from tests.engine.test_repair_actions import START, deploy_repair_probe, events, instance, start_failing, tasks_of
 from tests.helpers import submit
+from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
 from zerolegwork.engine.errors import InstanceIncidentError
 from zerolegwork.engine.models import ProcessInstance
 from zerolegwork.engine.repair import suspend_instance
 from zerolegwork.extensions import db
+from zerolegwork.projects.models import Project
 
 
 def person_step_incident(people) -> int:
@@ -116,6 +118,10 @@ def test_terminating_through_the_page_empties_every_inbox_and_the_project_says_s
     login("unit1")
     detail = page(client.get(f"/projects/{project.id}"))
     assert 'data-testid="process-terminated"' in detail and "流程管理员已终止此项目的流程：项目取消" in detail
+    db.session.expire_all()
+    assert db.session.get(Project, project.id).state == "closed"  # no longer 审批中
+    (closed,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "project.state")).all()[-1:]
+    assert closed.detail == {"before": "in_approval", "after": "closed"}
     login("analyst")
     missing = client.post("/processes/instances/999999/terminate", data={"reason": "x", "confirm": "yes"})
     assert missing.status_code == 404

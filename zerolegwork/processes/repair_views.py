@@ -12,6 +12,7 @@ from ..engine import repair_actions as repair
 from ..engine.errors import ScriptCapacityError, TaskNotFoundError, TaskNotReadyError
 from ..extensions import db
 from ..http import safe_target
+from ..projects import services as projects
 from .views import bp
 
 MAX_REASON = 500
@@ -124,6 +125,7 @@ def terminate(instance_id: int):  # type: ignore[no-untyped-def]
         return redirect(back)
     try:
         cancelled = repair.terminate_instance(instance_id, current_user.id, reason)
+        projects.close_after_termination(instance_id, current_user.id)  # no longer 审批中 once its matter is gone
     except TaskNotFoundError:
         db.session.rollback()
         abort(404)

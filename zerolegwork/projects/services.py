@@ -148,6 +148,21 @@ def follow_outcome(project_id: int | None, data: dict[str, Any], previous: dict[
         audit.record("project.state", "project", project_id, None, before=previous.get("project_state"), after=state)
 
 
+def close_after_termination(instance_id: int, actor_id: int | None) -> list[int]:
+    """Projects whose approval matter the process administrator terminated are closed (flush only).
+
+    Only a project in approval (or returned to its unit) whose current matter it is; audited per project.
+    """
+    open_states = (ProjectState.IN_APPROVAL, ProjectState.RETURNED)
+    rows = db.session.execute(
+        select(Project.id, Project.state).where(Project.instance_id == instance_id, Project.state.in_(open_states))
+    ).all()
+    for project_id, before in rows:
+        db.session.execute(update(Project).where(Project.id == project_id).values(state=ProjectState.CLOSED))
+        audit.record("project.state", "project", project_id, actor_id, before=before, after=ProjectState.CLOSED)
+    return [project_id for project_id, _before in rows]
+
+
 def may_share(user: User) -> bool:
     """City-level departments share projects with districts."""
     from ..orgs.models import OrgKind, OrgLevel
