@@ -84,4 +84,7 @@ def init_app(app: Flask, babel: Babel) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["file_size"] = file_size
+    from .engine.reasons import in_words
+
+    app.jinja_env.filters["in_words"] = in_words  # check-bpmn's reasons on the pages
     app.jinja_env.globals["get_locale"] = get_locale

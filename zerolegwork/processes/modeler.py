@@ -18,6 +18,7 @@ from ..db import utcnow
 from ..engine.catalog import declares_doctype
 from ..engine.deploy import DeployReport, live_definition
 from ..engine.models import ProcessDefinition
+from ..engine.reasons import in_words
 from ..extensions import db
 from ..orgs.models import User
 from . import drafts
@@ -107,7 +108,7 @@ def validate(draft: ProcessDraft, actor: User) -> DraftCheck:
 
 def problems_json(check: DraftCheck) -> list[dict[str, str]]:
     """Each problem as {file, element, reason}, for the modeler to mark the element on its diagram."""
-    return [{"file": p.file, "element": p.element, "reason": p.reason} for p in check.problems]
+    return [{"file": p.file, "element": p.element, "reason": in_words(p.reason)} for p in check.problems]
 
 
 def deploy(draft: ProcessDraft, note: str, actor: User) -> tuple[DraftCheck, DeployReport]:
