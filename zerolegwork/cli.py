@@ -100,6 +100,8 @@ def seed_demo() -> None:
 
     accounts = demo.seed()
     db.session.commit()
+    if accounts:
+        _showcase()
     _print_accounts(accounts)
 
 
@@ -152,6 +154,18 @@ def setup_cmd(path: str, dry_run: bool) -> None:
         click.echo(_("%(n)s changes applied.", n=len(changes)))
 
 
+def _showcase() -> None:
+    """The demo's projects at every stage (showcase.py); needs the diagrams deployed, so it is skipped without them."""
+    from . import showcase
+    from .engine.models import ProcessDefinition
+
+    if db.session.scalar(db.select(ProcessDefinition.id).limit(1)) is None:
+        click.echo("showcase skipped: deploy the diagrams first (flask zlw deploy), then run seed-demo again")
+        return
+    showcase.seed()
+    db.session.commit()
+
+
 def _print_accounts(accounts: list[tuple[str, str]]) -> None:
     from .demo import DEMO_PASSWORD
 
@@ -176,6 +190,8 @@ def serve(host: str, port: int) -> None:
     _deploy()
     accounts = demo.seed()
     db.session.commit()
+    if accounts:
+        _showcase()
     cfg = app.config["ZLW"]
     start_background_sweeper(app, cfg.sweep_interval)
     click.echo("")
