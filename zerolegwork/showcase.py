@@ -193,7 +193,8 @@ def walk(unit_user: User, case: Showcase) -> Project:
     reports = iter(PROGRESS[: case.reports])
     for _step in range(80):  # a whole life is about forty tasks; the bound only stops a mistake
         db.session.refresh(project, ["stage", "state"])
-        if case.stop_at is None and project.stage == case.target:
+        # under construction, it goes on until its progress reports are filed (they end the loop below)
+        if case.stop_at is None and project.stage == case.target and case.target != "construction":
             break
         if case.target == "returned" and project.state == "returned":
             break
