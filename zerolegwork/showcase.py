@@ -3,8 +3,9 @@
 `flask zlw serve` and `seed-demo` add it to the demo (demo.seed) so that a first look shows what the
 platform does: a project at every lifecycle stage, progress reports with site photos (the charts are
 drawn), a matter returned to its unit, an overdue task, a 审批 chain of 经办 → 科长 → 分管领导 at the
-city's 生态环境局, and a 市本级 project located in 东河区. Every step is a task completed through
-inbox.services.complete as the person it is routed to, every upload goes through files.upload.
+city's 工信局 (competent department of two of them), and a 市本级 project located in 东河区. Every step
+is a task completed through inbox.services.complete as the person it is routed to; every upload goes
+through files.upload.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from .projects import services as projects
 from .projects.library import choose_functions
 from .projects.models import Project
 
+CHAIN_DEPARTMENT = "economy_it"  # the city 工信局: no other demo path signs in its 审批 mode
 SHOWCASE_MARK = "（示范）"  # in the name of every showcase project: the demo test and people can tell them
-LEADER = ("env_leader", "生态环境局 分管领导")
+LEADER = ("econ_leader", "工信局 分管领导")
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 FUNCTIONS = {
     "procedures": ["feasibility"],
@@ -74,7 +76,7 @@ SHOWCASES = [
         "东河区",
         "生态环保",
         Decimal("2600.0000"),
-        "environment",
+        "economy_it",
         "information",
         stop_at="check_information",
     ),
@@ -108,7 +110,7 @@ SHOWCASES = [
         "东河区",
         "生态环保",
         Decimal("15600.0000"),
-        "environment",
+        "economy_it",
         "construction",
         level="city",  # a 市本级 project located in 东河区 (projects/levels.py)
         reports=3,
@@ -155,10 +157,10 @@ def seed() -> None:
 
 
 def three_step_chain() -> None:
-    """The city 生态环境局 approves (审批) through 经办 → 科长 → 分管领导; its 分管领导 gets an account."""
+    """The city 工信局 approves (审批) through 经办 → 科长 → 分管领导; its 分管领导 gets an account."""
     from .demo import DEMO_PASSWORD
 
-    dept = orgs.org_by_code("environment")
+    dept = orgs.org_by_code(CHAIN_DEPARTMENT)
     assert dept is not None
     posts = {p.name: p for p in db.session.scalars(select(Post).where(Post.org_id == dept.id))}
     leader = orgs.create_user(LEADER[0], LEADER[1], DEMO_PASSWORD, dept)

@@ -33,12 +33,12 @@ def test_there_is_a_showcase_project_at_every_lifecycle_stage(shown):
     assert any(p.state == ProjectState.CLOSED and p.stage == "completed" for p in shown)
 
 
-def test_the_environment_bureau_approves_through_three_posts_and_they_all_signed(shown):
-    dept = org_by_code("environment")
+def test_the_economy_bureau_approves_through_three_posts_and_each_post_signed(shown):
+    dept = org_by_code(showcase.CHAIN_DEPARTMENT)
     chain = structure.chain(dept, ApprovalMode.APPROVAL)
     assert [p.name for p in chain] == ["经办岗", "科长岗", "分管领导岗"]
     done = (
-        HumanTask.org_code == "environment",
+        HumanTask.org_code == showcase.CHAIN_DEPARTMENT,
         HumanTask.mode == "approval",
         HumanTask.state == HumanTaskState.COMPLETED,
     )
