@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import DESKTOP, PHONE, shot, wait_for_diagram
+from tests.browser.support import ARTIFACTS, DESKTOP, PHONE, shot, wait_for_diagram
 
 pytestmark = pytest.mark.browser
 
@@ -92,5 +92,7 @@ def test_a_project_under_way_draws_its_charts_photos_and_a_readable_diagram(sess
         assert sideways, "a phone gets the diagram at a readable size in a frame that scrolls sideways"
     assert page.evaluate(FITS), "only the diagram's frame scrolls sideways, not the page"
     frame.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    frame.screenshot(path=str(ARTIFACTS / f"looks-diagram-{width}.png"))
     shot(page, f"looks-project-{width}")
     assert not s.problems, s.problems
