@@ -35,6 +35,10 @@ from .projects.models import Project
 CHAIN_DEPARTMENT = "economy_it"  # the city 工信局: no other demo path signs in its 审批 mode
 SHOWCASE_MARK = "（示范）"  # in the name of every showcase project: the demo test and people can tell them
 LEADER = ("econ_leader", "工信局 分管领导")
+ACCOUNTS = [
+    ("econ1", "工信局 经办 (the 3-step 审批 chain: 经办 → 科长 econ_chief → 分管领导 econ_leader)"),
+    (LEADER[0], LEADER[1] + " (last level of that chain)"),
+]
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 FUNCTIONS = {
     "procedures": ["feasibility"],
