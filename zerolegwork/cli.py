@@ -102,6 +102,8 @@ def seed_demo() -> None:
 
     accounts = demo.seed()
     db.session.commit()
+    if accounts:
+        accounts += _showcase()
     _print_accounts(accounts)
 
 
@@ -154,6 +156,19 @@ def setup_cmd(path: str, dry_run: bool) -> None:
         click.echo(_("%(n)s changes applied.", n=len(changes)))
 
 
+def _showcase() -> list[tuple[str, str]]:
+    """The demo's projects at every stage (showcase.py) and its extra accounts; needs the diagrams deployed."""
+    from . import showcase
+    from .engine.models import ProcessDefinition
+
+    if db.session.scalar(db.select(ProcessDefinition.id).limit(1)) is None:
+        click.echo("showcase skipped: deploy the diagrams first (flask zlw deploy), then run seed-demo again")
+        return []
+    showcase.seed()
+    db.session.commit()
+    return showcase.ACCOUNTS
+
+
 def _print_accounts(accounts: list[tuple[str, str]]) -> None:
     from .demo import DEMO_PASSWORD
 
@@ -178,6 +193,8 @@ def serve(host: str, port: int) -> None:
     _deploy()
     accounts = demo.seed()
     db.session.commit()
+    if accounts:
+        accounts += _showcase()
     cfg = app.config["ZLW"]
     start_background_sweeper(app, cfg.sweep_interval)
     click.echo("")

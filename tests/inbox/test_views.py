@@ -118,12 +118,14 @@ def test_counts_of_every_view_come_from_one_query(any_app, people, finance_tasks
     finance1 = people["users"]["finance1"]
     inbox.claim(finance1, finance_tasks[0].id)
     finance_tasks[1].due_at = utcnow() - timedelta(days=1)
+    finance_tasks[2].due_at = utcnow() + timedelta(days=2)  # due soon (the home page's dashboard)
     db.session.commit()
     actor = actor_for(finance1)
     with statements() as seen:
         counts = inbox.counts(finance1, actor)
     assert len(seen) == 1
-    assert counts == {"mine": 3, "claimed": 1, "department": 3, "overdue": 1, "done": 0, "waiting": 3}
+    expected = {"mine": 3, "claimed": 1, "department": 3, "overdue": 1, "done": 0, "waiting": 3, "due_soon": 1}
+    assert counts == expected
 
 
 def test_waiting_leaves_out_what_a_colleague_has_claimed(any_app, people, finance_tasks):

@@ -34,6 +34,7 @@ PER_PAGE = 20
 VIEWS = ("mine", "claimed", "department", "overdue", "done")
 SORTS = ("arrived_desc", "arrived_asc", "due_asc")
 READY = HumanTaskState.READY.value
+DUE_SOON = timedelta(days=3)  # "due soon" on the home page: within three calendar days
 HT = HumanTask.__table__
 Holder = aliased(User, name="holder")
 
@@ -173,7 +174,8 @@ def _order(sort: str) -> list[Any]:
 def counts(user: User, actor: Actor | None = None, now: datetime | None = None) -> dict[str, int]:
     """How many tasks each view holds, and how many wait for the user (`waiting`), in one query.
 
-    `waiting` (for the navigation) is `mine` without the tasks a colleague has claimed.
+    `waiting` (for the navigation) is `mine` without the tasks a colleague has claimed; `due_soon`
+    (for the home page's dashboard) the user's tasks due within DUE_SOON and not yet late.
     """
     actor = actor or actor_for(user)
     now = now or utcnow()
@@ -188,9 +190,10 @@ def counts(user: User, actor: Actor | None = None, now: datetime | None = None) 
             func.count().filter(at_step, HumanTask.due_at < now),
             done,
             func.count().filter(at_step, mine_or_free),
+            func.count().filter(at_step, HumanTask.due_at >= now, HumanTask.due_at < now + DUE_SOON),
         ).where(HumanTask.org_code == actor.org_code, HumanTask.state == READY)
     ).one()
-    result = dict(zip((*VIEWS, "waiting"), (int(n or 0) for n in row), strict=True))
+    result = dict(zip((*VIEWS, "waiting", "due_soon"), (int(n or 0) for n in row), strict=True))
     if has_request_context():  # the navigation's count on this same page reuses it
         g.zlw_inbox_counts = (user.id, result)
     return result

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..http import page_arg, safe_target
 from ..i18n import local_time
 from ..transactions import commit_retrying
-from . import actions, countersign, deadlines, drafts, services
+from . import actions, countersign, dashboard, deadlines, drafts, services
 from .errors import ReasonRequiredError
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
@@ -24,7 +24,12 @@ def index():  # type: ignore[no-untyped-def]
     page = services.inbox_page(current_user, query)
     warnings = deadlines.warning_levels([row.task for row in page.rows])
     asked = countersign.waiting_for(current_user, page.actor) if query.view == "mine" else []
-    return render_template("inbox/index.html", page=page, query=query, warnings=warnings, countersigns=asked)
+    # the home page proper (the first page of "mine", unfiltered) opens with the role's dashboard
+    home = query.view == "mine" and query.page == 1 and not query.filtered
+    board = dashboard.dashboard(current_user, page.counts) if home else None
+    return render_template(
+        "inbox/index.html", page=page, query=query, warnings=warnings, countersigns=asked, board=board
+    )
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])

@@ -16,8 +16,16 @@
     });
     window.addEventListener("resize", function () { chart.resize(); });
   }
+  function filled(values) {
+    return (values || []).some(function (v) { return v !== null && v !== undefined && v !== ""; });
+  }
+  // a chart with nothing to draw says so in words instead of drawing empty axes
+  function empty(el, text) {
+    el.classList.add("zlw-chart-empty"); el.setAttribute("data-empty", ""); el.removeAttribute("role");
+    el.textContent = text;
+  }
   function photos(el, items, words) {
-    if (!items.length) { el.textContent = words.noPhotos; return; }
+    if (!items.length) { empty(el, words.noPhotos); return; }
     items.forEach(function (p) {
       var fig = document.createElement("figure"), a = document.createElement("a"), img = document.createElement("img");
       var cap = document.createElement("figcaption");
@@ -35,12 +43,19 @@
       .then(function (d) {
         photos(box.querySelector('[data-chart="photos"]'), d.photos, words);
         if (!d.periods.length) { box.querySelector(".zlw-status").textContent = words.empty; }
-        draw(box.querySelector('[data-chart="investment"]'), d.periods,
-             [line(words.actual, d.investment_completed), line(words.plan, d.plan, true)], words.unit);
-        draw(box.querySelector('[data-chart="funds"]'), d.periods,
-             [line(words.funds, d.funds_disbursed), line(words.plan, d.plan, true)], words.unit);
-        draw(box.querySelector('[data-chart="percent"]'), d.periods,
-             [line(words.time, d.time_progress, true), line(words.work, d.work_quantity_progress)], "%", 100);
+        var investment = box.querySelector('[data-chart="investment"]');
+        var funds = box.querySelector('[data-chart="funds"]');
+        var percent = box.querySelector('[data-chart="percent"]');
+        if (filled(d.investment_completed)) {
+          draw(investment, d.periods, [line(words.actual, d.investment_completed), line(words.plan, d.plan, true)], words.unit);
+        } else { empty(investment, words.noInvestment); }
+        if (filled(d.funds_disbursed)) {
+          draw(funds, d.periods, [line(words.funds, d.funds_disbursed), line(words.plan, d.plan, true)], words.unit);
+        } else { empty(funds, words.noFunds); }
+        if (filled(d.time_progress) || filled(d.work_quantity_progress)) {
+          draw(percent, d.periods,
+               [line(words.time, d.time_progress, true), line(words.work, d.work_quantity_progress)], "%", 100);
+        } else { empty(percent, words.noPercent); }
         box.dataset.ready = String(d.periods.length);
       })
       .catch(function () { box.querySelector(".zlw-status").textContent = words.failed; box.dataset.ready = "error"; });
