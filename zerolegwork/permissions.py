@@ -153,6 +153,7 @@ POLICY: dict[str, Rule] = {
     "processes.skip": Rule.ANALYST,
     "processes.edit_data": Rule.ANALYST,
     "processes.terminate": Rule.ANALYST,
+    "processes.retry_job": Rule.ANALYST,  # a background job that exhausted its retries
     "processes.modeler_open": Rule.ANALYST,
     "processes.modeler_draft": Rule.ANALYST,
     "processes.modeler_save": Rule.ANALYST,

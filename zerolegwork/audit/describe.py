@@ -128,6 +128,7 @@ OBJECT_LABELS: dict[str, Any] = {
     "user": _l("Account"),
     "organisation": _l("Organisation"),
     "process_instance": _l("Process"),
+    "outbox_job": _l("Background job"),
     "process_definition": _l("Process definition"),
     "attachment": _l("Attachment"),
     "path": _l("Address"),

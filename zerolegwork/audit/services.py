@@ -43,6 +43,7 @@ ACTIONS: dict[str, Any] = {
     "instance.skip": _l("Skipped a failed step"),
     "instance.data_edited": _l("Edited a process's data"),
     "instance.terminated": _l("Terminated a process"),
+    "job.retry": _l("Retried a failed background job"),
     "project.submit": _l("Submitted a project"),
     "project.state": _l("Project state changed"),
     "process.deploy": _l("Deployed a process"),

@@ -45,6 +45,14 @@ def enqueue(job: str, queue: str = "default", **kwargs: Any) -> OutboxJob:
     return row
 
 
+def requeue(row: OutboxJob) -> None:
+    """Give a job that failed for good another full set of attempts; it is sent after the transaction commits."""
+    row.state = OutboxState.PENDING
+    row.attempts = 0
+    row.sent_at = None
+    db.session.info.setdefault("outbox_new", []).append(row)
+
+
 @event.listens_for(Session, "after_commit")
 def _remember_committed(session: Session) -> None:
     new = session.info.pop("outbox_new", None)

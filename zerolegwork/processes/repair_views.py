@@ -136,3 +136,23 @@ def terminate(instance_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Terminated: %(n)d open task(s) were cancelled.", n=cancelled), "success")
     return redirect(back)
+
+
+@bp.route("/jobs/<int:outbox_id>/retry", methods=["POST"])
+@login_required
+def retry_job(outbox_id: int):  # type: ignore[no-untyped-def]
+    """A background job that exhausted its retries gets a fresh set (audited), sent once this commits."""
+    from . import failed_jobs
+
+    try:
+        failed_jobs.retry_job(outbox_id, current_user.id)
+    except TaskNotFoundError:
+        db.session.rollback()
+        abort(404)
+    except TaskNotReadyError:
+        db.session.rollback()
+        flash(_("Only a job that failed for good can be retried."), "warning")
+        return redirect(url_for("processes.incidents"))
+    db.session.commit()
+    flash(_("The job was sent again."), "success")
+    return redirect(url_for("processes.incidents"))

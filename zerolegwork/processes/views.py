@@ -216,6 +216,7 @@ def batch_status(batch_id: int):  # type: ignore[no-untyped-def]
 def incidents():  # type: ignore[no-untyped-def]
     from ..engine.errors import EngineError
     from ..engine.repair_actions import incident_summary
+    from .failed_jobs import failed_jobs
 
     page = page_arg()
     rows, total = services.incidents(page)
@@ -237,6 +238,7 @@ def incidents():  # type: ignore[no-untyped-def]
         skippable=skippable,
         live={pid: services.live_version(pid) for pid in {i.process_id for i, _v, _p in rows}},
         held=services.suspended(),
+        failed=failed_jobs(),
     )
 
 
