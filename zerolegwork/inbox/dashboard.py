@@ -4,15 +4,20 @@ A unit sees its tasks due soon and its projects by stage; a department reviewer 
 its overdue tasks and the department's projects by stage; the platform's administrators, analysts and
 auditors the whole overview with its exceptions (instances stopped by an incident, overdue tasks).
 The task figures come from the inbox's counts (no statement of their own); the projects by stage cost
-one statement, the exceptions of the overview one more.
+one statement (for whoever sees every project, once a minute per web process: CITY_WIDE_SECONDS), the
+exceptions of the overview one more.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.sql.elements import True_
 
 from ..db import utcnow
 from ..engine.models import HumanTask, HumanTaskState, InstanceState, ProcessInstance
@@ -23,6 +28,9 @@ from ..projects.classification import STAGES
 from ..projects.models import Project
 
 NOT_STARTED = ""  # a project whose lifecycle has not started has no stage
+# Whoever sees every project (the top region's departments, the platform's staff) sees the same counts: they
+# are read once a minute per web process, not on every home page (a GROUP BY over the whole project table)
+CITY_WIDE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class Dashboard:
     stages: list[StageCount] = field(default_factory=list)
     incidents: int | None = None  # the overview's exceptions only
     overdue_everywhere: int | None = None
+    stages_as_of: datetime | None = None  # when city-wide counts were read (None: read for this page)
 
     @property
     def projects(self) -> int:
@@ -91,18 +100,34 @@ def exceptions() -> tuple[int, int]:
     return int(row[0] or 0), int(row[1] or 0)
 
 
+def stages_for(user: User) -> tuple[list[StageCount], datetime | None]:
+    """The user's projects by stage; city-wide counts from this process's copy when it is under a minute old."""
+    if not isinstance(project_scope(user), True_):
+        return projects_by_stage(user), None
+    cache = current_app.extensions.setdefault("zlw_city_stages", {})
+    hit = cache.get("all")
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CITY_WIDE_SECONDS:
+        return hit[1], hit[2]
+    stages, at = projects_by_stage(user), utcnow()
+    cache["all"] = (now, stages, at)
+    return stages, at
+
+
 def dashboard(user: User, counts: dict[str, int]) -> Dashboard:
     """The dashboard of `user`, reusing the inbox's `counts` of the same page."""
     role = role_of(user)
     incidents = late = None
     if role == "overview":
         incidents, late = exceptions()
+    stages, as_of = stages_for(user)
     return Dashboard(
         role=role,
         due_soon=counts.get("due_soon", 0),
         overdue=counts.get("overdue", 0),
         waiting_here=counts.get("department", 0),
-        stages=projects_by_stage(user),
+        stages=stages,
         incidents=incidents,
         overdue_everywhere=late,
+        stages_as_of=as_of,
     )
