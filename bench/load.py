@@ -12,6 +12,8 @@ inbox, the project library and the reports. Printed: completions (department sig
 p95 per page, errors (any answer other than 200/302), and the lost-work check: every sign-off
 acknowledged with a 302 is a completed task row in the database, and every submitted project has its
 four departments' tasks. --smoke: 1 web worker, 8 seconds, fewer people (CI runs it).
+--reports-replica: the stack's report pages read through ZLW_REPORTS_DATABASE_URL, a second engine on the
+same database named `application_name=zlw-reports`; the run also checks that its connections were opened.
 """
 
 from __future__ import annotations
@@ -144,8 +146,14 @@ class Run:
         return problems
 
 
+REPORTS_APP_NAME = "zlw-reports"
+
+
 def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
-    with Stack(workers=workers, redis_url=args.redis_url) as stack:
+    stack = Stack(workers=workers, redis_url=args.redis_url)
+    if args.reports_replica:
+        stack.extra_env["ZLW_REPORTS_DATABASE_URL"] = f"{stack.database_url}?application_name={REPORTS_APP_NAME}"
+    with stack:
         drafts = add_projects(stack, args.projects)
         run = Run(stack, drafts, args.seconds, args.units, args.signers, args.readers)
         wall = run.go()
@@ -154,6 +162,10 @@ def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
         for a in answers:
             by_page[a.page].append(a.elapsed)
         errors = [a for a in answers if a.status not in (200, 302)]
+        lost = run.lost()
+        replica = stack.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s", REPORTS_APP_NAME)
+        if args.reports_replica and not replica[0][0]:
+            lost.append("the reports engine opened no connection")
         return {
             "workers": workers,
             "wall": wall,
@@ -162,7 +174,8 @@ def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
             "requests": len(answers),
             "p95": {page: p95(v) for page, v in sorted(by_page.items())},
             "errors": errors,
-            "lost": run.lost(),
+            "lost": lost,
+            "replica_connections": replica[0][0],
         }
 
 
@@ -176,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--projects", type=int, default=400, help="draft projects added beforehand")
     parser.add_argument("--workers", default="1,2", help="web worker counts to run (default 1,2)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--reports-replica", action="store_true", help="reports read through a second engine")
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.units, args.signers, args.readers, args.projects, args.workers = 8, 1, 4, 1, 20, "1"
@@ -195,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    p95 {page:9s} {value * 1000:7.0f} ms")
         for a in r["errors"][:5]:
             print(f"    error: {a.page} {a.status} {a.text[:160]!r}")
+        if args.reports_replica:
+            print(f"    reports engine ({REPORTS_APP_NAME}) connections open at the end: {r['replica_connections']}")
         print(f"    lost work: {'; '.join(r['lost']) or 'none'}")
         ok = not r["errors"] and not r["lost"] and r["completions"] > 0
         print(f"    {'PASS' if ok else 'FAIL'}")
