@@ -163,7 +163,10 @@ def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
             by_page[a.page].append(a.elapsed)
         errors = [a for a in answers if a.status not in (200, 302)]
         lost = run.lost()
-        replica = stack.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s", REPORTS_APP_NAME)
+        replica = stack.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+            REPORTS_APP_NAME,
+        )
         if args.reports_replica and not replica[0][0]:
             lost.append("the reports engine opened no connection")
         return {
