@@ -147,6 +147,26 @@ class Run:
 
 
 REPORTS_APP_NAME = "zlw-reports"
+SIZED_TABLES = (
+    "human_task",
+    "task_step",
+    "audit_event",
+    "outbox_job",
+    "notification",
+    "outgoing_mail",
+    "process_instance",
+    "instance_archive",
+    "project",
+)
+
+
+def table_sizes(stack: Stack) -> dict[str, tuple[int, int]]:
+    """Rows and bytes (table, indexes and TOAST) of the tables a sign-off writes, at the end of the run."""
+    out = {}
+    for name in SIZED_TABLES:
+        rows = stack.sql(f'SELECT count(*), pg_total_relation_size(%s) FROM "{name}"', name)
+        out[name] = (int(rows[0][0]), int(rows[0][1]))
+    return out
 
 
 def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -170,6 +190,7 @@ def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
         if args.reports_replica and not replica[0][0]:
             lost.append("the reports engine opened no connection")
         return {
+            "sizes": table_sizes(stack) if args.sizes else {},
             "workers": workers,
             "wall": wall,
             "completions": len(run.signed),
@@ -193,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="web worker counts to run (default 1,2)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--reports-replica", action="store_true", help="reports read through a second engine")
+    parser.add_argument("--sizes", action="store_true", help="print rows and bytes of the written tables")
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.units, args.signers, args.readers, args.projects, args.workers = 8, 1, 4, 1, 20, "1"
@@ -214,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    error: {a.page} {a.status} {a.text[:160]!r}")
         if args.reports_replica:
             print(f"    reports engine ({REPORTS_APP_NAME}) connections open at the end: {r['replica_connections']}")
+        for name, (rows, size) in r["sizes"].items():
+            print(f"    table {name:16s} {rows:8d} rows {size / 1024:9.0f} KiB")
         print(f"    lost work: {'; '.join(r['lost']) or 'none'}")
         ok = not r["errors"] and not r["lost"] and r["completions"] > 0
         print(f"    {'PASS' if ok else 'FAIL'}")
