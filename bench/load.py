@@ -169,6 +169,12 @@ def table_sizes(stack: Stack) -> dict[str, tuple[int, int]]:
     return out
 
 
+def outbox_states(stack: Stack) -> dict[str, int]:
+    """Outbox rows by job and state at the end of the run: what the rq workers had not done yet."""
+    rows = stack.sql("SELECT job || ' ' || state, count(*) FROM outbox_job GROUP BY 1 ORDER BY 1")
+    return {key: int(n) for key, n in rows}
+
+
 def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
     stack = Stack(workers=workers, redis_url=args.redis_url)
     if args.reports_replica:
@@ -191,6 +197,7 @@ def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
             lost.append("the reports engine opened no connection")
         return {
             "sizes": table_sizes(stack) if args.sizes else {},
+            "outbox": outbox_states(stack) if args.sizes else {},
             "workers": workers,
             "wall": wall,
             "completions": len(run.signed),
@@ -238,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    reports engine ({REPORTS_APP_NAME}) connections open at the end: {r['replica_connections']}")
         for name, (rows, size) in r["sizes"].items():
             print(f"    table {name:16s} {rows:8d} rows {size / 1024:9.0f} KiB")
+        for key, n in r["outbox"].items():
+            print(f"    outbox {key:30s} {n:6d}")
         print(f"    lost work: {'; '.join(r['lost']) or 'none'}")
         ok = not r["errors"] and not r["lost"] and r["completions"] > 0
         print(f"    {'PASS' if ok else 'FAIL'}")
