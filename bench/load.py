@@ -169,6 +169,16 @@ def table_sizes(stack: Stack) -> dict[str, tuple[int, int]]:
     return out
 
 
+def drain_seconds(stack: Stack, timeout: float = 300) -> float | None:
+    """Seconds after the load stops until every outbox row is done or failed (None: not within `timeout`)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if not stack.sql("SELECT count(*) FROM outbox_job WHERE state IN ('pending', 'sent')")[0][0]:
+            return time.monotonic() - started
+        time.sleep(1)
+    return None
+
+
 def outbox_states(stack: Stack) -> dict[str, int]:
     """Outbox rows by job and state at the end of the run: what the rq workers had not done yet."""
     rows = stack.sql("SELECT job || ' ' || state, count(*) FROM outbox_job GROUP BY 1 ORDER BY 1")
@@ -198,6 +208,8 @@ def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
         return {
             "sizes": table_sizes(stack) if args.sizes else {},
             "outbox": outbox_states(stack) if args.sizes else {},
+            "drain": drain_seconds(stack) if args.sizes else None,
+            "outbox_after": outbox_states(stack) if args.sizes else {},
             "workers": workers,
             "wall": wall,
             "completions": len(run.signed),
@@ -246,7 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, (rows, size) in r["sizes"].items():
             print(f"    table {name:16s} {rows:8d} rows {size / 1024:9.0f} KiB")
         for key, n in r["outbox"].items():
-            print(f"    outbox {key:30s} {n:6d}")
+            print(f"    outbox when the load stopped {key:30s} {n:6d}")
+        if args.sizes:
+            drain = "not within 300 s" if r["drain"] is None else f"{r['drain']:.0f} s"
+            print(f"    outbox drained (every row done or failed) after {drain}: {r['outbox_after']}")
         print(f"    lost work: {'; '.join(r['lost']) or 'none'}")
         ok = not r["errors"] and not r["lost"] and r["completions"] > 0
         print(f"    {'PASS' if ok else 'FAIL'}")
