@@ -60,4 +60,7 @@ def run_worker(burst: bool = False, queues: tuple[str, ...] = ()) -> None:
     conn = redis_connection(blocking=True)
     wait_for_redis(conn)
     listened = [Queue(queue_name(q), connection=conn) for q in queues or QUEUES]
+    from worker.tasks import preload
+
+    preload()
     Worker(listened, connection=conn).work(with_scheduler=True, burst=burst)
