@@ -160,17 +160,11 @@ class Settings:
             engine_options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
             engine_options["pool_pre_ping"] = True
-        binds: dict[str, Any] = {}
-        if self.reports_database_url:
-            from .replica import REPORTS, bind_options
-
-            binds[REPORTS] = bind_options(self.reports_database_url, engine_options)
         return {
             "ZLW": self,
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-            "SQLALCHEMY_BINDS": binds,
             "TESTING": self.env == "test",
             "WTF_CSRF_TIME_LIMIT": None,
             "BABEL_DEFAULT_LOCALE": self.default_locale,

@@ -23,7 +23,7 @@ from zerolegwork.audit.models import AuditEvent
 from zerolegwork.extensions import db
 from zerolegwork.projects import services as projects
 from zerolegwork.projects.library import ProjectQuery
-from zerolegwork.replica import REPORTS, reports_engine, reports_reads
+from zerolegwork.replica import reports_engine, reports_reads
 from zerolegwork.reports.composer import services as composer
 from zerolegwork.reports.fixed import charts, overview, tables
 from zerolegwork.reports.pdf import services as pdf
@@ -42,8 +42,8 @@ def replica_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flas
         deploy_repository()
         yield application
         db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
+        reports_engine().dispose()
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ class Statements:
         self.seen: dict[str, list[str]] = {"primary": [], "reports": []}
 
     def __call__(self, run: Callable[[], Any]) -> Any:
-        engines = {"primary": db.engine, "reports": db.engines[REPORTS]}
+        engines = {"primary": db.engine, "reports": reports_engine()}
         listeners = {}
         for name, engine in engines.items():
 
