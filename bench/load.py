@@ -12,6 +12,8 @@ inbox, the project library and the reports. Printed: completions (department sig
 p95 per page, errors (any answer other than 200/302), and the lost-work check: every sign-off
 acknowledged with a 302 is a completed task row in the database, and every submitted project has its
 four departments' tasks. --smoke: 1 web worker, 8 seconds, fewer people (CI runs it).
+--reports-replica: the stack's report pages read through ZLW_REPORTS_DATABASE_URL, a second engine on the
+same database named `application_name=zlw-reports`; the run also checks that its connections were opened.
 """
 
 from __future__ import annotations
@@ -144,8 +146,50 @@ class Run:
         return problems
 
 
+REPORTS_APP_NAME = "zlw-reports"
+SIZED_TABLES = (
+    "human_task",
+    "task_step",
+    "audit_event",
+    "outbox_job",
+    "notification",
+    "outgoing_mail",
+    "process_instance",
+    "instance_archive",
+    "project",
+)
+
+
+def table_sizes(stack: Stack) -> dict[str, tuple[int, int]]:
+    """Rows and bytes (table, indexes and TOAST) of the tables a sign-off writes, at the end of the run."""
+    out = {}
+    for name in SIZED_TABLES:
+        rows = stack.sql(f'SELECT count(*), pg_total_relation_size(%s) FROM "{name}"', name)
+        out[name] = (int(rows[0][0]), int(rows[0][1]))
+    return out
+
+
+def drain_seconds(stack: Stack, timeout: float = 300) -> float | None:
+    """Seconds after the load stops until every outbox row is done or failed (None: not within `timeout`)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if not stack.sql("SELECT count(*) FROM outbox_job WHERE state IN ('pending', 'sent')")[0][0]:
+            return time.monotonic() - started
+        time.sleep(1)
+    return None
+
+
+def outbox_states(stack: Stack) -> dict[str, int]:
+    """Outbox rows by job and state at the end of the run: what the rq workers had not done yet."""
+    rows = stack.sql("SELECT job || ' ' || state, count(*) FROM outbox_job GROUP BY 1 ORDER BY 1")
+    return {key: int(n) for key, n in rows}
+
+
 def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
-    with Stack(workers=workers, redis_url=args.redis_url) as stack:
+    stack = Stack(workers=workers, redis_url=args.redis_url)
+    if args.reports_replica:
+        stack.extra_env["ZLW_REPORTS_DATABASE_URL"] = f"{stack.database_url}?application_name={REPORTS_APP_NAME}"
+    with stack:
         drafts = add_projects(stack, args.projects)
         run = Run(stack, drafts, args.seconds, args.units, args.signers, args.readers)
         wall = run.go()
@@ -154,7 +198,18 @@ def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
         for a in answers:
             by_page[a.page].append(a.elapsed)
         errors = [a for a in answers if a.status not in (200, 302)]
+        lost = run.lost()
+        replica = stack.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+            REPORTS_APP_NAME,
+        )
+        if args.reports_replica and not replica[0][0]:
+            lost.append("the reports engine opened no connection")
         return {
+            "sizes": table_sizes(stack) if args.sizes else {},
+            "outbox": outbox_states(stack) if args.sizes else {},
+            "drain": drain_seconds(stack) if args.sizes else None,
+            "outbox_after": outbox_states(stack) if args.sizes else {},
             "workers": workers,
             "wall": wall,
             "completions": len(run.signed),
@@ -162,7 +217,8 @@ def run_once(workers: int, args: argparse.Namespace) -> dict[str, Any]:
             "requests": len(answers),
             "p95": {page: p95(v) for page, v in sorted(by_page.items())},
             "errors": errors,
-            "lost": run.lost(),
+            "lost": lost,
+            "replica_connections": replica[0][0],
         }
 
 
@@ -176,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--projects", type=int, default=400, help="draft projects added beforehand")
     parser.add_argument("--workers", default="1,2", help="web worker counts to run (default 1,2)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--reports-replica", action="store_true", help="reports read through a second engine")
+    parser.add_argument("--sizes", action="store_true", help="print rows and bytes of the written tables")
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.units, args.signers, args.readers, args.projects, args.workers = 8, 1, 4, 1, 20, "1"
@@ -195,6 +253,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    p95 {page:9s} {value * 1000:7.0f} ms")
         for a in r["errors"][:5]:
             print(f"    error: {a.page} {a.status} {a.text[:160]!r}")
+        if args.reports_replica:
+            print(f"    reports engine ({REPORTS_APP_NAME}) connections open at the end: {r['replica_connections']}")
+        for name, (rows, size) in r["sizes"].items():
+            print(f"    table {name:16s} {rows:8d} rows {size / 1024:9.0f} KiB")
+        for key, n in r["outbox"].items():
+            print(f"    outbox when the load stopped {key:30s} {n:6d}")
+        if args.sizes:
+            drain = "not within 300 s" if r["drain"] is None else f"{r['drain']:.0f} s"
+            print(f"    outbox drained (every row done or failed) after {drain}: {r['outbox_after']}")
         print(f"    lost work: {'; '.join(r['lost']) or 'none'}")
         ok = not r["errors"] and not r["lost"] and r["completions"] > 0
         print(f"    {'PASS' if ok else 'FAIL'}")

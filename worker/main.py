@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import current_app
 
-QUEUES = ("default",)
+# every queue a job is enqueued on (jobs.enqueue(queue=…)): default, and mail for the e-mails of notify/mail.py
+QUEUES = ("default", "mail")
 REDIS_WAIT_INTERVAL = 2.0
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ def wait_for_redis(
             sleep(interval)
 
 
-def run_worker(burst: bool = False) -> None:
-    """Run one rq worker in the current application context, once Redis answers."""
+def run_worker(burst: bool = False, queues: tuple[str, ...] = ()) -> None:
+    """Run one rq worker on `queues` (default: all of QUEUES) in the current application context, once Redis answers."""
     from rq import Queue, Worker
 
     from zerolegwork.jobs import queue_name, redis_connection
@@ -53,7 +54,13 @@ def run_worker(burst: bool = False) -> None:
     cfg = current_app.config["ZLW"]
     if not cfg.redis_url:
         raise SystemExit("ZLW_REDIS_URL is not set; without Redis jobs run in-process and no worker is needed")
+    unknown = sorted(set(queues) - set(QUEUES))
+    if unknown:
+        raise SystemExit(f"no such queue: {', '.join(unknown)} (queues: {', '.join(QUEUES)})")
     conn = redis_connection(blocking=True)
     wait_for_redis(conn)
-    queues = [Queue(queue_name(q), connection=conn) for q in QUEUES]
-    Worker(queues, connection=conn).work(with_scheduler=True, burst=burst)
+    listened = [Queue(queue_name(q), connection=conn) for q in queues or QUEUES]
+    from worker.tasks import preload
+
+    preload()
+    Worker(listened, connection=conn).work(with_scheduler=True, burst=burst)

@@ -13,7 +13,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Create the Flask application from `settings` (default: the ZLW_* environment)."""
-    from . import errors, i18n, web
+    from . import errors, i18n, replica, web
     from .cli import zlw
     from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     db.init_app(app)
+    replica.init_app(app)
     if settings.database_url.startswith("sqlite"):
         from sqlalchemy import event
 

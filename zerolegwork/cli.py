@@ -246,12 +246,13 @@ def relay_cmd(once: bool) -> None:
 
 @zlw.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queue", "queues", multiple=True, help="Listen to this queue only (repeatable; default: all).")
 @with_appcontext
-def worker_cmd(burst: bool) -> None:
-    """Run an rq worker (with its scheduler) on this installation's queues."""
+def worker_cmd(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an rq worker (with its scheduler) on this installation's queues (default, mail), or the ones named."""
     from worker.main import run_worker
 
-    run_worker(burst=burst)
+    run_worker(burst=burst, queues=queues)
 
 
 @zlw.command("probe-jobs")

@@ -37,6 +37,9 @@ class Settings:
     secret_key: str = DEV_SECRET
     # SQLAlchemy URL. Default: an SQLite file under ./var (the embedded default).
     database_url: str = f"sqlite:///{ROOT / 'var' / 'zerolegwork.db'}"
+    # SQLAlchemy URL the reports read from (a read replica of database_url; see zerolegwork/replica.py).
+    # Empty: reports read the primary. Writes, an export's audit event included, always go to database_url.
+    reports_database_url: str = ""
     # Redis URL for rq. Empty: jobs run in-process right after the commit that queued them.
     redis_url: str = ""
     # Prefix for every rq queue name, so several installations or test runs share one Redis.
@@ -101,6 +104,7 @@ class Settings:
             env=_env("ZLW_ENV", d.env),
             secret_key=_env("ZLW_SECRET_KEY", d.secret_key),
             database_url=_env("ZLW_DATABASE_URL", d.database_url),
+            reports_database_url=_env("ZLW_REPORTS_DATABASE_URL", d.reports_database_url),
             redis_url=_env("ZLW_REDIS_URL", d.redis_url),
             queue_prefix=_env("ZLW_QUEUE_PREFIX", d.queue_prefix),
             smtp_host=_env("ZLW_SMTP_HOST", d.smtp_host),

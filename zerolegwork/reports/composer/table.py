@@ -15,6 +15,7 @@ from ...db import utcnow
 from ...extensions import db
 from ...i18n import SHANGHAI
 from ...orgs.models import User
+from ...replica import reports_reads
 from .catalog import DIMENSIONS, MEASURES, Dimension, Measure, language
 from .definitions import Definition, as_of_text
 from .statement import statement
@@ -83,6 +84,7 @@ class ReportTable:
         return self.as_of.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
+@reports_reads()
 def build(user: User, definition: Definition | Mapping[str, Any], as_of: datetime | None = None) -> ReportTable:
     """Run a definition for a user (the user's own scope) as of a time; one grouped statement plus label look-ups."""
     if not isinstance(definition, Definition):

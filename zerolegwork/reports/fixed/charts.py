@@ -29,6 +29,7 @@ from ...projects import library
 from ...projects.models import LogEntry, Project
 from ...projects.services import get_visible_project
 from ...records.models import ProgressReport
+from ...replica import reports_reads
 from .tables import exact
 
 PERCENTS = ("time_progress", "work_quantity_progress")
@@ -74,6 +75,7 @@ def _taken(attachment: Attachment, log_dates: dict[str, str]) -> str:
     return log_dates.get(attachment.slot) or attachment.created_at.astimezone(SHANGHAI).date().isoformat()
 
 
+@reports_reads()
 def project_progress(user: User, project_id: int) -> dict[str, Any]:
     """A project's progress series and photo timeline; ProjectNotFoundError when the user may not see it."""
     project = get_visible_project(user, project_id)
@@ -115,6 +117,7 @@ def _running(deltas: dict[str, Decimal], periods: list[str]) -> list[Decimal | N
     return out
 
 
+@reports_reads()
 def group_progress(user: User, query: library.ProjectQuery) -> dict[str, Any]:
     """The summed progress of the projects matching `query` that the user may see."""
     where = _group_where(user, query)

@@ -23,6 +23,7 @@ from ...projects import library
 from ...projects.classification import STAGES
 from ...projects.levels import LEVEL_LABELS
 from ...projects.models import Project
+from ...replica import reports_reads
 from .tables import completion_percent, exact
 
 
@@ -92,8 +93,9 @@ def _by_column(
     return [_group(label(v), *found[v], {**base, arg: str(v)} if v in order else None) for v in known + rest]
 
 
+@reports_reads()
 def investment_overview(user: User, query: library.ProjectQuery) -> Overview:
-    """Totals and progress of the projects the user may see that match `query`, grouped six ways."""
+    """Totals and progress of the projects the user may see that match `query`, grouped six ways (reports engine)."""
     where = _condition(user, query)
     base = _base_args(query)
     n, planned, cumulative = db.session.execute(select(*_measures()).where(where)).one()

@@ -36,6 +36,7 @@ from ...projects.classification import STAGES
 from ...projects.models import Project
 from ...records.fields import SOURCES
 from ...records.models import FundingSource, InvestmentPlan
+from ...replica import reports_reads
 from .regions import Node, layout, managed_tree, rolled_up, table_root
 
 TITLE = "项目管理平台统计表"
@@ -379,8 +380,9 @@ class UnknownTableError(LookupError):
     """A fixed table name that is not in TABLES."""
 
 
+@reports_reads()
 def build(name: str, user: User | None, as_of: datetime | None = None) -> Table:
-    """The fixed table called `name` for a user (None: every project) at `as_of` (default now)."""
+    """The fixed table `name` for a user (None: every project) at `as_of` (default now), on the reports engine."""
     try:
         builder = TABLES[name][0]
     except KeyError:

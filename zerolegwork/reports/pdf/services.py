@@ -6,8 +6,10 @@ from datetime import datetime
 
 from ...db import utcnow
 from ...orgs.models import User
+from ...projects.errors import ProjectNotFoundError
 from ...projects.models import Project
-from .data import gather
+from ...replica import reports_reads
+from .data import ReportData, gather
 from .layout import build
 
 
@@ -32,7 +34,16 @@ def download(user: User, project_id: int) -> tuple[str, bytes]:
 
 def render(project_id: int, generated_at: datetime | None = None) -> bytes:
     """The PDF of a project, without a visibility check (the caller made it); same data and time, same bytes."""
-    return build(gather(project_id), generated_at or utcnow())
+    return build(_gathered(project_id), generated_at or utcnow())
+
+
+def _gathered(project_id: int) -> ReportData:
+    """The project's data read on the reports engine; on the primary when the replica does not have it yet."""
+    try:
+        with reports_reads():
+            return gather(project_id)
+    except ProjectNotFoundError:  # younger than the replica's lag (the caller found it on the primary)
+        return gather(project_id)
 
 
 def file_name(project: Project) -> str:
