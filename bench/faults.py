@@ -2,7 +2,7 @@
 
 Run from the repository root (`make faults`):
 
-    .venv/bin/python -m bench.faults [--smoke] [--only web_kill,pg_reset,pg_kill,redis_restart,disk_full]
+    .venv/bin/python -m bench.faults [--smoke] [--only web_kill,pg_reset,pg_kill,rq_kill,redis_restart,disk_full]
 
 One deploy/stack.py stack (gunicorn, 2 web workers, PostgreSQL database of its own, two rq workers,
 the relay) on a private redis-server started here on a free port (the shared 6379 is never touched),
@@ -14,14 +14,16 @@ with its attachments on a tiny tmpfs when one can be mounted. Scenarios, each ch
     302 or 503 with the Chinese message, nothing half-written, the next clicks succeed;
   - redis_restart: kill -9 Redis, submit (the requests succeed, jobs wait in the outbox), start Redis
     again: the outbox drains and every new task has exactly one notification;
-  - disk_full: an upload larger than the free space: 507 in Chinese and no attachment row; a small
+  - disk_full: an upload larger than the free space (a 4 MiB tmpfs): 507 in Chinese and no attachment row; a small
     upload afterwards succeeds.
   - pg_kill: kill -9 the PostgreSQL postmaster while departments sign, start it again: every sign-off
     acknowledged before the kill is completed (none lost), the answers meanwhile are 302 or 503, nothing
     half-written, and afterwards every project is approved. The stack then runs on a PostgreSQL cluster of
     its own (deploy/postgres.py; the shared server is never touched); without one, pg_kill is skipped.
-Not scripted here (docs/operations.md, "Faults proven"): kill -9 of an rq worker mid-PDF (a test), two
-sweeps at once (tests/engine/test_concurrency.py), 10,000-item sign-off.
+  - rq_kill: a PDF batch of every project; kill -9 the rq worker rendering it and its work-horse: the batch
+    still finishes, one PDF per project, with its ZIP (the worker is started again afterwards).
+Not scripted here (docs/operations.md, "Faults proven"): two sweeps at once (tests/engine/test_concurrency.py),
+10,000-item sign-off.
 --smoke: fewer projects per scenario (CI runs it).
 """
 
@@ -43,7 +45,7 @@ from typing import Any
 from bench.load import add_projects
 from deploy.client import SIGNERS, Client
 from deploy.postgres import PrivatePostgres
-from deploy.stack import PG_ADMIN_URL, Stack, free_port
+from deploy.stack import PG_ADMIN_URL, Stack, descendants, free_port
 
 UNAVAILABLE = "数据库暂时无法连接"
 STORAGE_FULL = "存储空间已满"
@@ -203,6 +205,64 @@ def pg_kill(f: Faults, n: int, pg: PrivatePostgres | None) -> list[str]:
     return problems + f.half_done(projects) + f.finish(projects) + f.half_done(projects)
 
 
+def rq_kill(f: Faults) -> list[str]:
+    """A PDF batch of every project; kill -9 the rq worker (and its work-horse) rendering it; it still finishes once."""
+    finance = f.signers["finance"]
+    started = finance.post("batch", "/reports/projects/batches", {}, token_from="/projects/")
+    if started.status != 302:
+        return [f"starting the batch answered {started.status}"]
+    (batch_id,) = f.stack.sql("SELECT max(id) FROM report_batch")[0]
+    victim: list[int] = []
+    victim_name = ""
+    deadline = time.monotonic() + 60
+    while not victim and time.monotonic() < deadline:  # the first worker seen rendering (its work-horse alive)
+        state = f.stack.sql("SELECT state, done_count FROM report_batch WHERE id = %s", batch_id)[0]
+        for name in ("rq0", "rq1"):
+            worker = f.stack.procs[name].pid
+            horses = descendants(worker)
+            if state[0] == "running" and horses:
+                for pid in (*horses, worker):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                victim, victim_name = [worker, *horses], name
+                break
+        time.sleep(0.05)
+    if not victim:
+        return ["no worker was seen rendering the batch"]
+    f.stack.procs[victim_name].wait(timeout=10)
+    deadline = time.monotonic() + 180  # the relay re-sends a job sent but not done after ZLW_JOB_STALE_SECONDS
+    row: tuple[Any, ...] = ()
+    while time.monotonic() < deadline:
+        row = f.stack.sql(
+            "SELECT state, total, done_count, failed_count, zip_sha256 FROM report_batch WHERE id = %s", batch_id
+        )[0]
+        if row[0] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    items = f.stack.sql(
+        "SELECT count(*), count(DISTINCT project_id), count(sha256) FROM report_batch_item WHERE batch_id = %s",
+        batch_id,
+    )[0]
+    print(
+        f"    killed rq worker {victim[0]} and its work-horse mid-batch; batch {row[0]}: {row[2]} of {row[1]} "
+        f"PDFs, {items[0]} item rows for {items[1]} projects"
+    )
+    problems = [] if row and row[0] == "done" else [f"batch ended {row[0] if row else '?'}, not done"]
+    if problems:
+        outbox = f.stack.sql(
+            "SELECT o.id, o.state, o.attempts, o.relay_count, left(coalesce(o.last_error, ''), 120) "
+            "FROM outbox_job o, report_batch b WHERE b.id = %s "
+            "AND o.id IN (SELECT value::int FROM json_array_elements_text(b.job_ids::json))",
+            batch_id,
+        )
+        problems += [f"outbox {r}" for r in outbox]
+    problems += [] if row and row[2] == row[1] and not row[3] else [f"done {row[2]}, failed {row[3]} of {row[1]}"]
+    problems += [] if items[0] == items[1] == items[2] == row[1] else [f"item rows {items}: not one PDF each"]
+    problems += [] if row and row[4] else ["no ZIP"]
+    f.stack.start_rq_worker(int(victim_name[-1]))  # the stack has its two workers again
+    return problems
+
+
 def redis_restart(f: Faults, n: int, redis: RedisServer) -> list[str]:
     redis.kill()
     projects = f.submit(n)  # requests succeed while Redis is down: the jobs wait in the outbox
@@ -231,7 +291,7 @@ def disk_full(f: Faults, n: int, mounted: bool) -> list[str]:
         print("    SKIP: no tmpfs could be mounted for the attachments (needs root)")
         return []
     project = f.drafts.pop(0)
-    big = PDF + b"%" + b"0" * (1024 * 1024) + b"\n"  # 1 MiB: more than the 512 KiB tmpfs holds
+    big = PDF + b"%" + b"0" * (6 * 1024 * 1024) + b"\n"  # 6 MiB: more than the 4 MiB tmpfs holds
     page = f"/projects/{project}"
 
     def upload(data: bytes) -> Any:
@@ -246,7 +306,7 @@ def disk_full(f: Faults, n: int, mounted: bool) -> list[str]:
 
     full = upload(big)
     rows = f.stack.sql("SELECT count(*) FROM attachment WHERE project_id = %s", project)[0][0]
-    print(f"    1 MiB upload to a 512 KiB disk: {full.status}; attachment rows {rows}")
+    print(f"    6 MiB upload to a 4 MiB disk: {full.status}; attachment rows {rows}")
     problems = [] if full.status == 507 else [f"answer {full.status}, not 507: {full.text[:120]!r}"]
     message = json.loads(full.text).get("error", "") if full.status == 507 else ""
     problems += [] if STORAGE_FULL in message else ["no Chinese storage-full message"]
@@ -290,7 +350,7 @@ class RedisServer:
 
 def mount_tmpfs(path: Path) -> bool:
     path.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(path)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(path)], capture_output=True)
     return done.returncode == 0
 
 
@@ -299,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="fewer projects per scenario (CI)")
     parser.add_argument("--only", default="")
     args = parser.parse_args(argv)
-    args.only = args.only or "web_kill,pg_reset,pg_kill,redis_restart,disk_full"
+    args.only = args.only or "web_kill,pg_reset,pg_kill,rq_kill,redis_restart,disk_full"
     n = 3 if args.smoke else 10
     workdir = Path(f"/tmp/zlw-faults-{os.getpid()}")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -325,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                 "web_kill": lambda: web_kill(f, n),
                 "pg_reset": lambda: pg_reset(f, n),
                 "pg_kill": lambda: pg_kill(f, n, pg),
+                "rq_kill": lambda: rq_kill(f),
                 "redis_restart": lambda: redis_restart(f, n, redis),
                 "disk_full": lambda: disk_full(f, n, mounted),
             }
