@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.support import Session, wait_for_diagram
+from tests.browser.support import Session, submit_for_signoff, wait_for_diagram  # noqa: F401 - re-exported
 
 DMN = "signoff_departments.dmn"
 
@@ -15,17 +15,6 @@ def playwright_expect() -> Any:
     from playwright.sync_api import expect
 
     return expect
-
-
-def submit_for_signoff(unit: Session, project_name: str) -> None:
-    """The unit submits its project for the joint sign-off (the project page's form, posted directly)."""
-    page = unit.page
-    page.goto("/projects/")
-    page.get_by_role("link", name=project_name, exact=True).click()
-    project_id = int(page.url.rsplit("/", 1)[1])
-    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
-    response = page.request.post(f"/projects/{project_id}/submit", form={"csrf_token": str(token)})
-    assert response.ok, f"submitting for joint sign-off answered {response.status}"
 
 
 def live_version(page: Any, process_id: str = "joint_signoff") -> int:

@@ -294,3 +294,14 @@ _DIAGRAM_WHY = """async (testid) => {
     return 'it imports now (a timing problem?)';
   } catch (e) { return `bpmn-js: ${e && e.message ? e.message : e}`; }
 }"""
+
+
+def submit_for_signoff(unit: Session, project_name: str) -> None:
+    """The unit submits its project for the joint sign-off (the project page's form, posted directly)."""
+    page = unit.page
+    page.goto("/projects/")
+    page.get_by_role("link", name=project_name, exact=True).click()
+    project_id = int(page.url.rsplit("/", 1)[1])
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    response = page.request.post(f"/projects/{project_id}/submit", form={"csrf_token": str(token)})
+    assert response.ok, f"submitting for joint sign-off answered {response.status}"

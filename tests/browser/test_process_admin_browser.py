@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import DESKTOP, PHONE, Session, scroll_width, shot, wait_for_diagram
+from tests.browser.support import DESKTOP, PHONE, Session, scroll_width, shot, submit_for_signoff, wait_for_diagram
 from zerolegwork.demo import PROJECTS
 
 pytestmark = pytest.mark.browser
@@ -28,16 +28,6 @@ def _expect() -> Any:
     from playwright.sync_api import expect
 
     return expect
-
-
-def _submit_for_signoff(unit: Session, project_name: str) -> None:
-    page = unit.page
-    page.goto("/projects/")
-    page.get_by_role("link", name=project_name, exact=True).click()
-    project_id = int(page.url.rsplit("/", 1)[1])
-    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
-    response = page.request.post(f"/projects/{project_id}/submit", form={"csrf_token": str(token)})
-    assert response.ok, f"submitting for joint sign-off answered {response.status}"
 
 
 def _draft(tmp_path: Path, text: str) -> str:
@@ -53,7 +43,7 @@ def test_an_analyst_checks_a_draft_sees_the_touched_matter_and_deploys_it(
     expect = _expect()
     phone = device is PHONE
     project = PROJECTS[0][0] if not phone else PROJECTS[2][0]
-    _submit_for_signoff(session("unit1"), project)
+    submit_for_signoff(session("unit1"), project)
     analyst = session("analyst", **device)
     page = analyst.page
     name = "phone" if phone else "desktop"
