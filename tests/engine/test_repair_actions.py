@@ -96,22 +96,28 @@ def test_when_the_step_after_a_skip_fails_too_it_becomes_the_new_incident(any_ap
     assert [t.bpmn_id for t in tasks_of(iid)] == ["review"]
 
 
-def test_an_incident_in_a_persons_completion_cannot_be_skipped(any_app, tmp_path, people):
-    deploy_repair_probe(tmp_path, FINISH="w = 1 / 0")
+def person_step_incident(people) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Start the probe and let the person's completion fail in the script after it: (instance id, task id)."""
     result = runtime.start_instance("repair_probe", START)
     db.session.commit()
     (task,) = tasks_of(result.instance_id)
     with pytest.raises(InstanceIncidentError):
         runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
     db.session.commit()
-    state = instance(result.instance_id).state
+    return result.instance_id, task.id
+
+
+def test_an_incident_in_a_persons_completion_cannot_be_skipped(any_app, tmp_path, people):
+    deploy_repair_probe(tmp_path, FINISH="w = 1 / 0")
+    iid, _task = person_step_incident(people)
+    state = instance(iid).state
     with pytest.raises(RepairRefusedError) as err:
-        skip_failed_step(result.instance_id, None, "跳过")
+        skip_failed_step(iid, None, "跳过")
     db.session.rollback()
     assert err.value.reason == "person_step"
-    row = instance(result.instance_id)
+    row = instance(iid)
     assert row.status == "incident" and row.state == state
-    assert events(result.instance_id, "instance.skip") == []
+    assert events(iid, "instance.skip") == []
 
 
 def test_skip_needs_a_reason_an_incident_and_an_existing_instance(any_app, tmp_path, people):
@@ -213,16 +219,11 @@ def test_terminating_a_suspended_signoff_cancels_every_task_so_no_inbox_keeps_on
 
 def test_terminating_an_incident_cancels_its_blocked_tasks(any_app, tmp_path, people):
     deploy_repair_probe(tmp_path, FINISH="w = 1 / 0")
-    result = runtime.start_instance("repair_probe", START)
+    iid, _task = person_step_incident(people)
+    assert terminate_instance(iid, None, "放弃") == 1
     db.session.commit()
-    (task,) = tasks_of(result.instance_id)
-    with pytest.raises(InstanceIncidentError):
-        runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
-    db.session.commit()
-    assert terminate_instance(result.instance_id, None, "放弃") == 1
-    db.session.commit()
-    assert [t.state for t in tasks_of(result.instance_id)] == ["cancelled"]
-    assert instance(result.instance_id).status == "cancelled"
+    assert [t.state for t in tasks_of(iid)] == ["cancelled"]
+    assert instance(iid).status == "cancelled"
 
 
 def test_a_completed_instance_cannot_be_terminated_and_a_reason_is_required(any_app, tmp_path, people):
@@ -271,15 +272,10 @@ def test_skipping_a_boundary_timer_that_cannot_be_set_drops_it_and_the_task_goes
 
 def test_data_edited_after_a_persons_failed_completion_is_read_when_they_complete_again(any_app, tmp_path, people):
     deploy_repair_probe(tmp_path, FINISH="w = bonus + 1")
-    result = runtime.start_instance("repair_probe", START)
+    iid, task_id = person_step_incident(people)
+    edit_data(iid, json.dumps({**editable_data(iid), "bonus": 9}), None)
+    assert retry_incident(iid, None) is None
     db.session.commit()
-    (task,) = tasks_of(result.instance_id)
-    with pytest.raises(InstanceIncidentError):
-        runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
-    db.session.commit()
-    edit_data(result.instance_id, json.dumps({**editable_data(result.instance_id), "bonus": 9}), None)
-    assert retry_incident(result.instance_id, None) is None
-    db.session.commit()
-    done = runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
+    done = runtime.complete_task(task_id, {"action": "resubmit"}, unit_actor(people))
     db.session.commit()
     assert done.status == "completed" and done.data["w"] == 10

@@ -8,27 +8,20 @@ import json
 import pytest
 from sqlalchemy import select
 
-from tests.engine.test_incidents import unit_actor
 from tests.engine.test_repair_actions import START, deploy_repair_probe, events, instance, start_failing, tasks_of
+from tests.engine.test_repair_actions import person_step_incident as engine_person_step_incident
 from tests.helpers import submit
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
-from zerolegwork.engine.errors import InstanceIncidentError
 from zerolegwork.engine.models import ProcessInstance
 from zerolegwork.engine.repair import suspend_instance
 from zerolegwork.extensions import db
 from zerolegwork.projects.models import Project
 
 
-def person_step_incident(people) -> int:
+def person_step_incident(people) -> int:  # type: ignore[no-untyped-def]
     """An incident raised by a person's completion (the script after their task fails)."""
-    result = runtime.start_instance("repair_probe", START)
-    db.session.commit()
-    (task,) = tasks_of(result.instance_id)
-    with pytest.raises(InstanceIncidentError):
-        runtime.complete_task(task.id, {"action": "resubmit"}, unit_actor(people))
-    db.session.commit()
-    return result.instance_id
+    return engine_person_step_incident(people)[0]
 
 
 def page(response) -> str:
