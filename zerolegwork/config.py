@@ -65,6 +65,10 @@ class Settings:
     # Script worker processes kept ready per platform process (web worker, rq worker); bursts start
     # more, up to four times this many, for the time they are needed.
     script_workers: int = 2
+    # A parallel multi-instance user task over more items than this keeps its items outside the engine's
+    # task tree (one human_task row each, answers in instance_item), so a completion costs the same at
+    # 10,000 items as at 20 (engine/items.py).
+    mi_detach_at: int = 200
     # A job relayed to rq but not finished after this many seconds is relayed again.
     job_stale_seconds: int = 600
     # How often the worker's relay and timer sweep run, in seconds.
@@ -119,6 +123,7 @@ class Settings:
             script_max_range=_int("ZLW_SCRIPT_MAX_RANGE", d.script_max_range),
             script_memory_mb=_int("ZLW_SCRIPT_MEMORY_MB", d.script_memory_mb),
             script_workers=_int("ZLW_SCRIPT_WORKERS", d.script_workers),
+            mi_detach_at=_int("ZLW_MI_DETACH_AT", d.mi_detach_at),
             job_stale_seconds=_int("ZLW_JOB_STALE_SECONDS", d.job_stale_seconds),
             sweep_interval=_float("ZLW_SWEEP_INTERVAL", d.sweep_interval),
             default_locale=_env("ZLW_DEFAULT_LOCALE", d.default_locale),

@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
+from tests.engine.wide_support import deploy_wide_signoff, twenty_departments
 from tests.helpers import run_together
 from zerolegwork.audit import services as audit
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import runtime
-from zerolegwork.engine.catalog import load_catalog
-from zerolegwork.engine.deploy import deploy_catalog
 from zerolegwork.engine.errors import ConcurrentUpdateError
 from zerolegwork.engine.models import HumanTask, HumanTaskState, InstanceState, ProcessInstance
 from zerolegwork.extensions import db
 from zerolegwork.inbox import services as inbox
-from zerolegwork.orgs.models import Organisation, User
+from zerolegwork.orgs.models import User
 from zerolegwork.transactions import commit_retrying
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def _deploy_wide_signoff(tmp_path: Path) -> None:
-    folder = tmp_path / "bpmn"
-    folder.mkdir()
-    shutil.copy(FIXTURES / "wide_signoff.bpmn", folder / "wide_signoff.bpmn")
-    catalog = load_catalog(folder, ROOT / "forms")
-    assert not catalog.problems, catalog.problems
-    deploy_catalog(catalog)
-    db.session.commit()
-
-
-def _twenty_departments() -> list[tuple[str, int]]:
-    """The demo's twenty district departments (finance and development-and-reform of ten districts), a handler each."""
-    pairs = []
-    for code in db.session.scalars(
-        select(Organisation.code).where(
-            Organisation.code.like("%\\_finance", escape="\\") | Organisation.code.like("%\\_ndrc", escape="\\")
-        )
-    ):
-        region, kind = code.rsplit("_", 1)
-        user = db.session.scalar(select(User).where(User.username == f"{kind}1_{region}"))
-        if user is not None:
-            pairs.append((code, user.id))
-    return sorted(pairs)[:20]
 
 
 def _signer(user_id: int, task_id: int, opinion: str):  # type: ignore[no-untyped-def]
@@ -60,9 +28,12 @@ def _signer(user_id: int, task_id: int, opinion: str):  # type: ignore[no-untype
     return sign
 
 
-def test_twenty_departments_signing_at_once_all_succeed_and_the_join_fires_once(any_app, people, tmp_path):
-    _deploy_wide_signoff(tmp_path)
-    departments = _twenty_departments()
+# 200: the twenty departments are child tasks in the engine state; 3: they are items outside it (engine/items.py)
+@pytest.mark.parametrize("detach_at", [200, 3])
+def test_twenty_departments_signing_at_once_all_succeed_and_the_join_fires_once(any_app, people, tmp_path, detach_at):
+    any_app.config["ZLW"].mi_detach_at = detach_at
+    deploy_wide_signoff(tmp_path)
+    departments = twenty_departments()
     assert len(departments) == 20
     started = runtime.start_instance(
         "wide_signoff",
@@ -77,6 +48,8 @@ def test_twenty_departments_signing_at_once_all_succeed_and_the_join_fires_once(
         ).all()
     )
     assert len(tasks) == 20
+    items = db.session.scalars(select(HumanTask.item_of).where(HumanTask.instance_id == started.instance_id)).all()
+    assert all(items) if detach_at < 20 else not any(items)
 
     results = run_together(any_app, *(_signer(user_id, tasks[code], f"{code} 同意") for code, user_id in departments))
 
@@ -104,8 +77,8 @@ def test_twenty_departments_signing_at_once_all_succeed_and_the_join_fires_once(
 
 
 def test_the_same_task_signed_twice_at_once_is_not_retried_into_a_second_completion(any_app, people, tmp_path):
-    _deploy_wide_signoff(tmp_path)
-    code, user_id = _twenty_departments()[0]
+    deploy_wide_signoff(tmp_path)
+    code, user_id = twenty_departments()[0]
     started = runtime.start_instance("wide_signoff", {"departments": [code], "signoff_mode": "wide", "tally_runs": 0})
     db.session.commit()
     task_id = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == started.instance_id))

@@ -110,6 +110,15 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
             postgresql_include=["claimed_by_id", "due_at"],
             postgresql_where=text("state = 'ready'"),
         ),
+        # a large multi-instance's items still open: counted on every item's completion (engine/items.py)
+        Index(
+            "ix_human_task_items",
+            "instance_id",
+            "item_of",
+            "state",
+            postgresql_where=text("item_of IS NOT NULL"),
+            sqlite_where=text("item_of IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +147,10 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     # set once by the sweep: when people were told the task nears its limit, and when it went up a level
     warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # one item of a large multi-instance kept outside the engine's task tree (engine/items.py): the
+    # multi-instance task's id in the engine state and the item's position in its collection
+    item_of: Mapped[str | None] = mapped_column(String(36))
+    item_index: Mapped[int | None]
 
     instance: Mapped[ProcessInstance] = relationship()
 
@@ -153,3 +166,17 @@ class TaskStep(db.Model):  # type: ignore[name-defined]
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstanceItem(db.Model):  # type: ignore[name-defined]
+    """The answers of one completed item of a large multi-instance (engine/items.py), read once at its join."""
+
+    __table_args__ = (UniqueConstraint("instance_id", "mi_guid", "item_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    mi_guid: Mapped[str] = mapped_column(String(36))
+    item_index: Mapped[int]
+    human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,7 @@ from .errors import (
     TaskNotReadyError,
 )
 from .forms import validate_answers, with_choices
+from .items import item_data
 from .models import HumanTask, HumanTaskState, InstanceState, ProcessDefinition, ProcessInstance
 from .routing import Actor, today_local
 from .specs import build_spec
@@ -176,6 +177,9 @@ def task_context(ht: HumanTask) -> dict[str, Any]:
     """Return the data a person sees on a task page (the task's own data)."""
     instance = ht.instance
     workflow = restore(instance)
+    if ht.item_of is not None:  # an item of a large multi-instance: the task's data with the item's variable
+        mi = find_task(workflow, ht.item_of)
+        return item_data(mi, ht.item_index or 0) if mi is not None else {}
     task = find_task(workflow, ht.task_guid)
     return dict(task.data) if task is not None else {}
 

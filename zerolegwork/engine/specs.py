@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from .items import install as detachable_items
 from .titles import remember_process_names
 
 
@@ -45,6 +46,7 @@ def build_spec(process_id: str, sha256: str, bundle: Callable[[], dict[str, Any]
             parser.add_dmn_str(text.encode(), filename=name)
         built = BuiltSpec(parser.get_spec(process_id), parser.get_subprocess_specs(process_id), files["forms"])
         for spec in (built.spec, *built.subprocess_specs.values()):
+            detachable_items(spec)
             connect_multi_instance(spec)
         _spec_cache[sha256] = built
         remember_process_names(built.spec, *built.subprocess_specs.values())

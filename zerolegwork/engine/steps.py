@@ -14,7 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .. import jobs
 from ..audit import services as audit
-from . import store
+from . import items, store
 from .catalog import form_key_of
 from .clock import set_due_dates
 from .errors import InstanceIncidentError, ScriptCapacityError, TaskNotReadyError
@@ -44,8 +44,10 @@ class StepResult:
 
 
 def ready_manual(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The ready tasks people must do, by task id."""
-    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    """The ready tasks people must do, by task id; a large multi-instance whose items they do counts as one."""
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    ready.update(items.waiting_multi_instances(workflow))
+    return ready
 
 
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -92,33 +94,21 @@ def incident_reason(exc: BaseException) -> str:
 
 
 def new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The task index rows of newly ready tasks: title, organisation, mode, chain, due date."""
+    """The task index rows of newly ready tasks: title, organisation, mode, chain, due date.
+
+    A large multi-instance (engine/items.py) gives one row per item, each as its child task would have.
+    """
     forms = spec_for(instance).forms if guids else {}
     rows = []
     for guid in guids:
         t = ready[guid]
-        spec = t.task_spec
-        org_code = org_for_task(spec.lane or "", t.data)
-        unit_step = is_unit_step(org_code, t.data)
-        rows.append(
-            {
-                "instance_id": instance.id,
-                "task_guid": guid,
-                "bpmn_id": spec.bpmn_id,
-                "title": task_title(t, forms),
-                "form_key": form_key_of(spec),
-                "lane": spec.lane or "",
-                "org_code": org_code,
-                # a department's approval mode: per department (`modes`, from the routing table), else one for
-                # all; the project unit's own steps have none (审批/核准/备案 is what departments do)
-                "mode": None
-                if unit_step
-                else str((t.data.get("modes") or {}).get(org_code) or t.data.get("signoff_mode") or DEFAULT_MODE),
-                "project_id": instance.project_id,
-                # a unit's step is due when a timer on it says so (a boundary timer); a department's by its mode
-                "due_at": boundary_deadline(t),
-            }
-        )
+        if items.is_detached(t):
+            for view in items.item_views(t):
+                row = _task_row(instance, view, view.guid, forms)
+                row.update(item_of=guid, item_index=view.index)
+                rows.append(row)
+        else:
+            rows.append(_task_row(instance, t, guid, forms))
     by_mode: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_mode.setdefault(row["mode"] or DEFAULT_MODE, []).append(row)
@@ -130,6 +120,31 @@ def new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, A
             row["post_id"] = row["chain"][0] if row["chain"] else None
     set_due_dates([r for r in rows if r["chain"] and r["mode"]])
     return rows
+
+
+def _task_row(instance: InstanceRow, t: Any, guid: str, forms: Mapping[str, Any]) -> dict[str, Any]:
+    spec = t.task_spec
+    org_code = org_for_task(spec.lane or "", t.data)
+    unit_step = is_unit_step(org_code, t.data)
+    return {
+        "instance_id": instance.id,
+        "task_guid": guid,
+        "bpmn_id": spec.bpmn_id,
+        "title": task_title(t, forms),
+        "form_key": form_key_of(spec),
+        "lane": spec.lane or "",
+        "org_code": org_code,
+        # a department's approval mode: per department (`modes`, from the routing table), else one for
+        # all; the project unit's own steps have none (审批/核准/备案 is what departments do)
+        "mode": None
+        if unit_step
+        else str((t.data.get("modes") or {}).get(org_code) or t.data.get("signoff_mode") or DEFAULT_MODE),
+        "project_id": instance.project_id,
+        # a unit's step is due when a timer on it says so (a boundary timer); a department's by its mode
+        "due_at": boundary_deadline(t),
+        "item_of": None,
+        "item_index": None,
+    }
 
 
 def save(
@@ -169,6 +184,8 @@ def complete_engine_task(
     behalf: int | None,
 ) -> StepResult:
     """Run the engine task with the answers, engine steps, save, mark the task done, audit."""
+    if ht.item_of is not None:
+        return _complete_item(instance, built, ht, clean, actor_id, behalf)
     workflow = load_state(instance.state, built)
     task = find_task(workflow, ht.task_guid)
     if task is None or task.state != TaskState.READY:
@@ -201,4 +218,46 @@ def complete_engine_task(
         task=ht.bpmn_id,
         answers={k: v for k, v in clean.items() if k not in ("signed_by_id", "levels")},
     )
+    return StepResult(instance.id, instance.status, instance.project_id, ids, current_data(workflow), previous)
+
+
+def _complete_item(
+    instance: InstanceRow,
+    built: BuiltSpec,
+    ht: store.TaskRow,
+    clean: dict[str, Any],
+    actor_id: int | None,
+    behalf: int | None,
+) -> StepResult:
+    """Complete one item of a large multi-instance; the last one loads the state and runs the join."""
+    if ht.chain_pos > 0:
+        clean["levels"] = store.steps_of(ht.id)
+    if ht.lane:
+        clean[ht.lane] = ht.org_code
+    still_open = items.complete_item(ht, actor_id, clean)
+    audit.record(
+        "task.complete",
+        "human_task",
+        ht.id,
+        actor_id,
+        on_behalf_of_id=behalf,
+        instance=instance.id,
+        task=ht.bpmn_id,
+        answers={k: v for k, v in clean.items() if k not in ("signed_by_id", "levels")},
+    )
+    if still_open:
+        return StepResult(instance.id, instance.status, instance.project_id)
+    workflow = load_state(instance.state, built)
+    mi = find_task(workflow, ht.item_of or "")
+    if mi is None or not items.is_detached(mi) or mi.state != TaskState.STARTED:
+        raise TaskNotReadyError(HumanTaskState.COMPLETED)
+    previous = current_data(workflow)
+    ready_before = ready_manual(workflow)
+    answers = items.item_answers(instance.id, ht.item_of or "")
+    try:
+        run_engine(workflow, instance.id, before=lambda: items.join(mi, answers))
+    except InstanceIncidentError as exc:
+        mark_incident(instance, exc.reason, actor_id)
+        raise
+    ids = save(instance, workflow, ready_before)
     return StepResult(instance.id, instance.status, instance.project_id, ids, current_data(workflow), previous)

@@ -133,11 +133,14 @@ _CANCEL_TASKS = (
     update(HT)
     .where(
         HT.c.instance_id == bindparam("b_id"),
-        HT.c.task_guid.in_(bindparam("b_guids", expanding=True)),
+        # a task the engine cancelled, or every open item of a large multi-instance it cancelled
+        HT.c.task_guid.in_(bindparam("b_guids", expanding=True))
+        | HT.c.item_of.in_(bindparam("b_guids", expanding=True)),
         HT.c.state == HumanTaskState.READY.value,
     )
     .values(state=HumanTaskState.CANCELLED.value, completed_at=bindparam("b_now"))
 )
+
 _INSERT_TASKS = insert(HT).returning(HT.c.id, sort_by_parameter_order=True)
 TS = TaskStep.__table__
 _INSERT_STEP = insert(TS)
@@ -180,6 +183,8 @@ class TaskRow:
     post_id: int | None
     project_id: int | None
     due_at: datetime | None
+    item_of: str | None = None
+    item_index: int | None = None
 
 
 @dataclass

@@ -32,7 +32,8 @@ def task_diagram(human_task: HumanTask) -> dict[str, Any]:
     """The diagram of the process a human task belongs to (a called process too), with where that process stands."""
     instance = human_task.instance
     workflow = restore(instance)
-    task = find_task(workflow, human_task.task_guid)
+    # an item of a large multi-instance stands where its multi-instance task waits
+    task = find_task(workflow, human_task.item_of or human_task.task_guid)
     if task is not None:
         process_id, where = str(task.workflow.spec.name), _positions_of(task.workflow)
     else:
