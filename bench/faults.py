@@ -2,7 +2,8 @@
 
 Run from the repository root (`make faults`):
 
-    .venv/bin/python -m bench.faults [--smoke] [--only web_kill,pg_reset,pg_kill,rq_kill,redis_restart,disk_full]
+    .venv/bin/python -m bench.faults [--smoke] [--only NAME,...]  (web_kill pg_reset pg_kill rq_kill redis_restart
+                                                                 disk_full wide_mi)
 
 One deploy/stack.py stack (gunicorn, 2 web workers, PostgreSQL database of its own, two rq workers,
 the relay) on a private redis-server started here on a free port (the shared 6379 is never touched),
@@ -22,8 +23,10 @@ with its attachments on a tiny tmpfs when one can be mounted. Scenarios, each ch
     its own (deploy/postgres.py; the shared server is never touched); without one, pg_kill is skipped.
   - rq_kill: a PDF batch of every project; kill -9 the rq worker rendering it and its work-horse: the batch
     still finishes, one PDF per project, with its ZIP (the worker is started again afterwards).
-Not scripted here (docs/operations.md, "Faults proven"): two sweeps at once (tests/engine/test_concurrency.py),
-10,000-item sign-off.
+  - wide_mi: a multi-instance sign-off over 10,000 items (bench/wide_mi.py starts it in the stack's
+    database): the four departments sign every item through the pages; each answer is a redirect, the web
+    workers' memory stays bounded, the join and the tally run once, every item has its one audit event.
+Not scripted here (docs/operations.md, "Faults proven"): two sweeps at once (tests/engine/test_concurrency.py).
 --smoke: fewer projects per scenario (CI runs it).
 """
 
@@ -205,6 +208,69 @@ def pg_kill(f: Faults, n: int, pg: PrivatePostgres | None) -> list[str]:
     return problems + f.half_done(projects) + f.finish(projects) + f.half_done(projects)
 
 
+def rss_mb(pids: list[int]) -> list[int]:
+    """Resident memory of processes, in MB (from /proc)."""
+    out = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append(int(line.split()[1]) // 1024)
+    return out
+
+
+def wide_mi(f: Faults, items: int) -> list[str]:
+    """A sign-off over `items` items signed through the pages: bounded memory and time, the join once."""
+    env = f.stack.env()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.wide_mi", "--start-here", ",".join(SIGNERS), "--items", str(items)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        return [f"starting the sign-off failed: {done.stderr[-400:]}"]
+    instance = int(done.stdout.split()[-1])
+    tasks = [
+        (r[0], r[1])
+        for r in f.stack.sql(
+            "SELECT id, org_code FROM human_task WHERE instance_id = %s AND state = 'ready' ORDER BY id", instance
+        )
+    ]
+    before = rss_mb(f.stack.web_workers())
+    started = time.monotonic()
+    answers = f.sign_all(tasks)
+    seconds = time.monotonic() - started
+    after = rss_mb(f.stack.web_workers())
+    times = sorted(a.elapsed for a in answers.values())
+    p95 = times[int(len(times) * 0.95) - 1] * 1000 if times else 0.0
+    (status, state_bytes) = f.stack.sql("SELECT status, length(state) FROM process_instance WHERE id = %s", instance)[0]
+    print(
+        f"    {len(tasks)} items signed through the pages in {seconds:.0f} s (GET + POST each, 4 departments at once): "
+        f"POST p50 {times[len(times) // 2] * 1000:.0f} ms, p95 {p95:.0f} ms; web workers {before} -> {after} MB; "
+        f"instance {status}, state {state_bytes:,} bytes"
+    )
+    problems = [f"{len(tasks)} ready rows, not {items}"] if len(tasks) != items else []
+    problems += (
+        [f"{sum(a.status != 302 for a in answers.values())} answers not 302"]
+        if any(a.status != 302 for a in answers.values())
+        else []
+    )
+    problems += [] if status == "completed" else [f"instance {status}, not completed"]
+    problems += [f"a web worker at {max(after)} MB"] if after and max(after) > 512 else []
+    unaudited = f.stack.sql(
+        "SELECT count(*) FROM human_task t WHERE t.instance_id = %s AND (SELECT count(*) FROM audit_event a "
+        "WHERE a.action = 'task.complete' AND a.object_id = t.id::text) <> 1",
+        instance,
+    )[0][0]
+    problems += [f"{unaudited} items without exactly one audit event"] if unaudited else []
+    tally = f.stack.sql("SELECT count(*) FROM instance_item WHERE instance_id = %s", instance)[0][0]
+    problems += [] if tally == items else [f"{tally} answers kept, not {items}"]
+    return problems
+
+
 def rq_kill(f: Faults) -> list[str]:
     """A PDF batch of every project; kill -9 the rq worker (and its work-horse) rendering it; it still finishes once."""
     finance = f.signers["finance"]
@@ -359,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="fewer projects per scenario (CI)")
     parser.add_argument("--only", default="")
     args = parser.parse_args(argv)
-    args.only = args.only or "web_kill,pg_reset,pg_kill,rq_kill,redis_restart,disk_full"
+    args.only = args.only or "web_kill,pg_reset,pg_kill,rq_kill,redis_restart,disk_full,wide_mi"
     n = 3 if args.smoke else 10
     workdir = Path(f"/tmp/zlw-faults-{os.getpid()}")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -388,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rq_kill": lambda: rq_kill(f),
                 "redis_restart": lambda: redis_restart(f, n, redis),
                 "disk_full": lambda: disk_full(f, n, mounted),
+                "wide_mi": lambda: wide_mi(f, 400 if args.smoke else 10_000),
             }
             for name in args.only.split(","):
                 print(f"[{name}]", flush=True)

@@ -152,6 +152,8 @@ class Settings:
             )
         if self.env == "production" and len(self.secret_key) < 32:
             raise UnsafeConfigError("ZLW_SECRET_KEY must be at least 32 characters in production")
+        if self.mi_detach_at < 1:
+            raise UnsafeConfigError(f"ZLW_MI_DETACH_AT must be at least 1, not {self.mi_detach_at}")
 
     def to_flask(self) -> dict[str, Any]:
         """Return the Flask config keys these settings imply."""

@@ -207,3 +207,71 @@ def test_the_last_item_of_twenty_signed_one_by_one_runs_the_join_once(any_app, p
     assert result.status == InstanceState.COMPLETED
     data = runtime.instance_data(started.instance_id)
     assert data["tallied"] == 20 and data["tally_runs"] == 1
+
+
+def test_a_limit_below_one_item_is_refused_at_start_up():
+    from zerolegwork.config import Settings, UnsafeConfigError
+
+    with pytest.raises(UnsafeConfigError, match="ZLW_MI_DETACH_AT"):
+        Settings(env="development", mi_detach_at=0).check()
+
+
+def test_a_failing_tally_after_the_last_item_is_an_incident_that_keeps_the_last_item_ready(any_app, people, tmp_path):
+    from zerolegwork.engine import repair, repair_actions
+    from zerolegwork.engine.errors import InstanceIncidentError
+
+    any_app.config["ZLW"].mi_detach_at = 3
+    deploy_wide_signoff(tmp_path)
+    departments = twenty_departments()[:5]
+    # no tally_runs in the start data: the tally script fails when it runs
+    started = runtime.start_instance("wide_signoff", {"departments": [code for code, _ in departments]})
+    db.session.commit()
+    tasks = dict(
+        db.session.execute(
+            select(HumanTask.org_code, HumanTask.id).where(HumanTask.instance_id == started.instance_id)
+        ).all()
+    )
+    for code, user_id in departments[:4]:
+        inbox.complete(db.session.get(User, user_id), tasks[code], {"decision": "approve", "opinion": "同意"})
+        db.session.commit()
+    last_code, last_user = departments[4]
+    with pytest.raises(InstanceIncidentError):
+        inbox.complete(db.session.get(User, last_user), tasks[last_code], {"decision": "approve", "opinion": "同意"})
+    db.session.commit()  # what the page does with an incident: the mark is kept
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, started.instance_id).status == InstanceState.INCIDENT
+    assert db.session.get(HumanTask, tasks[last_code]).state == HumanTaskState.READY
+    assert db.session.scalar(select(func.count(InstanceItem.id))) == 4
+    # the analyst adds the missing figure and retries; the last department signs again
+    shown = repair_actions.editable_data(started.instance_id)
+    assert "decisions" in shown and "tally_runs" not in shown
+    repair_actions.edit_data(started.instance_id, json.dumps({**shown, "tally_runs": 0}), None)
+    assert repair.retry_incident(started.instance_id, None) is None
+    db.session.commit()
+    result = inbox.complete(
+        db.session.get(User, last_user), tasks[last_code], {"decision": "approve", "opinion": "再签"}
+    )
+    db.session.commit()
+    assert result.status == InstanceState.COMPLETED
+    data = runtime.instance_data(started.instance_id)
+    assert data["tally_runs"] == 1 and data["tallied"] == 5
+
+
+def test_many_item_rows_written_in_bulk_equal_the_rows_of_a_small_sign_off(any_app, people, tmp_path):
+    # past items.COPY_FROM rows PostgreSQL takes them by COPY: they must be the rows the INSERT writes
+    any_app.config["ZLW"].mi_detach_at = 3
+    deploy_wide_signoff(tmp_path)
+    codes = [code for code, _ in twenty_departments()]
+    kept = ("bpmn_id", "title", "form_key", "lane", "org_code", "state", "mode", "chain", "chain_pos", "post_id")
+    rows = {}
+    for n in (20, 600):
+        started = runtime.start_instance("wide_signoff", {"departments": (codes * 30)[:n], "tally_runs": 0})
+        db.session.commit()
+        found = db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == started.instance_id).order_by(HumanTask.item_index)
+        ).all()
+        assert [t.item_index for t in found] == list(range(n))
+        assert len({t.task_guid for t in found}) == n and all(t.created_at.tzinfo for t in found)
+        assert [t.id for t in found] == started.new_task_ids  # the ids returned are the rows' own, in order
+        rows[n] = [(*(getattr(t, k) for k in kept), t.due_at is None) for t in found[:20]]
+    assert rows[600] == rows[20]

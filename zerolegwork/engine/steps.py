@@ -164,7 +164,10 @@ def save(
     if gone:
         store.cancel_tasks(instance.id, gone)
     new = [g for g in ready_after if g not in ready_before]
-    ids = store.insert_tasks(new_task_rows(instance, new, ready_after))
+    rows = new_task_rows(instance, new, ready_after)
+    ids = items.insert_rows(rows)
+    if ids is None:
+        ids = store.insert_tasks(rows)
     if ids:
         jobs.enqueue("notify_tasks_ready", human_task_ids=ids)
     return ids
@@ -229,12 +232,35 @@ def _complete_item(
     actor_id: int | None,
     behalf: int | None,
 ) -> StepResult:
-    """Complete one item of a large multi-instance; the last one loads the state and runs the join."""
+    """Complete one item of a large multi-instance; the last one loads the state and runs the join first.
+
+    The join runs before the last item's answers are written: when the diagram's code after it fails, the
+    matter becomes an incident and the last item stays ready (nothing half-saved), as a child task would.
+    """
     if ht.chain_pos > 0:
         clean["levels"] = store.steps_of(ht.id)
     if ht.lane:
         clean[ht.lane] = ht.org_code
-    still_open = items.complete_item(ht, actor_id, clean)
+    mi_guid = ht.item_of or ""
+    result = StepResult(instance.id, instance.status, instance.project_id)
+    if not items.others_open(ht):  # the last open item (or one a request that held the lock first completed)
+        workflow = load_state(instance.state, built)
+        mi = find_task(workflow, mi_guid)
+        if mi is None or not items.is_detached(mi) or mi.state != TaskState.STARTED:
+            raise TaskNotReadyError(HumanTaskState.COMPLETED)
+        previous = current_data(workflow)
+        ready_before = ready_manual(workflow)
+        answers = {**items.item_answers(instance.id, mi_guid), ht.item_index or 0: clean}
+        try:
+            run_engine(workflow, instance.id, before=lambda: items.join(mi, answers))
+        except InstanceIncidentError as exc:
+            mark_incident(instance, exc.reason, actor_id)
+            raise
+        items.keep_answers(ht, actor_id, clean)
+        ids = save(instance, workflow, ready_before)
+        result = StepResult(instance.id, instance.status, instance.project_id, ids, current_data(workflow), previous)
+    else:
+        items.keep_answers(ht, actor_id, clean)
     audit.record(
         "task.complete",
         "human_task",
@@ -245,19 +271,4 @@ def _complete_item(
         task=ht.bpmn_id,
         answers={k: v for k, v in clean.items() if k not in ("signed_by_id", "levels")},
     )
-    if still_open:
-        return StepResult(instance.id, instance.status, instance.project_id)
-    workflow = load_state(instance.state, built)
-    mi = find_task(workflow, ht.item_of or "")
-    if mi is None or not items.is_detached(mi) or mi.state != TaskState.STARTED:
-        raise TaskNotReadyError(HumanTaskState.COMPLETED)
-    previous = current_data(workflow)
-    ready_before = ready_manual(workflow)
-    answers = items.item_answers(instance.id, ht.item_of or "")
-    try:
-        run_engine(workflow, instance.id, before=lambda: items.join(mi, answers))
-    except InstanceIncidentError as exc:
-        mark_incident(instance, exc.reason, actor_id)
-        raise
-    ids = save(instance, workflow, ready_before)
-    return StepResult(instance.id, instance.status, instance.project_id, ids, current_data(workflow), previous)
+    return result
