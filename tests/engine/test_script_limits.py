@@ -24,7 +24,7 @@ from tests.engine.probe_diagrams import write_probe
 from tests.engine.test_concurrency import deploy_probe
 from zerolegwork.audit.models import AuditEvent
 from zerolegwork.engine import catalog, runtime, sandbox
-from zerolegwork.engine.bounds import is_bounded_expression
+from zerolegwork.engine.bounds import is_bounded_expression, is_bounded_script
 from zerolegwork.engine.catalog import load_catalog
 from zerolegwork.engine.errors import InstanceIncidentError
 from zerolegwork.engine.models import HumanTask, ProcessInstance
@@ -190,7 +190,7 @@ def test_killed_workers_are_reaped_and_replaced():
         with pytest.raises(ScriptTimeoutError, match="worker process was killed"):
             e.execute("while True: pass", {})
     data: dict = {"a": 1}
-    e.execute("b = a + 1", data)
+    e.execute("b = sum([a, 1])", data)
     assert data == {"a": 1, "b": 2}
     assert sandbox.pool(200, 2).started >= 3
     assert not [pid for pid, state in _children() if state == "Z"], _children()
@@ -245,6 +245,31 @@ def test_linear_expressions_run_in_process_and_others_in_a_worker():
     assert not is_bounded_expression("[x for x in y]") and not is_bounded_expression("(y := x + x)")
 
 
+def test_assignments_of_bounded_expressions_run_in_process_and_other_scripts_in_a_worker():
+    e = env()
+    data = {"reports": [1, 2], "row": {"period": "2027-01"}}
+    e.execute("reports = (reports + [row])[-2:]\nlast = row['period']", data)
+    assert data["reports"] == [2, {"period": "2027-01"}] and data["last"] == "2027-01"
+    assert (e.in_process, e.in_worker) == (1, 0)
+    for bounded in ["a = b + c", "a = x['k']\nb = len(y)", 'state = "approved" if ok else "returned"']:
+        assert is_bounded_script(bounded), bounded
+    for unbounded in [
+        "a = a + a\nb = a + a",  # each line doubles what the one before made
+        "a = x\nb = a",
+        "a += 1",
+        "x['k'] = 1",
+        "a, b = c",
+        "for i in x:\n    y = i",
+        "a = [i for i in x]",
+        "a = b * 2",
+        "print(a)",
+        "",
+    ]:
+        assert not is_bounded_script(unbounded), unbounded
+    e.execute("total = sum(reports[:1])", {"reports": [1]})
+    assert (e.in_process, e.in_worker) == (1, 1)
+
+
 def test_many_threads_share_the_pool():
     e = env(workers=2)
     results: dict[int, object] = {}
@@ -267,7 +292,7 @@ def test_many_threads_share_the_pool():
 
 def test_a_forked_child_starts_its_own_workers():
     e = env()
-    e.execute("x = 1", {})  # the parent has a worker now
+    e.execute("x = sum([1])", {})  # the parent has a worker now
     pid = os.fork()
     if pid == 0:  # the child: the inherited workers are forgotten, a fresh one answers
         code = 1
@@ -280,7 +305,7 @@ def test_a_forked_child_starts_its_own_workers():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     data: dict = {"a": 1}
-    e.execute("b = a + 1", data)  # the parent's workers still answer
+    e.execute("b = sum([a, 1])", data)  # the parent's workers still answer
     assert data["b"] == 2
 
 
@@ -288,7 +313,7 @@ def test_without_a_worker_process_diagram_code_is_refused_not_run_unlimited(monk
     monkeypatch.setattr(sandbox, "BOOT", "raise SystemExit(3)")
     e = env(memory_mb=97)  # a pool of its own
     with pytest.raises(SandboxUnavailableError):
-        e.execute("x = 1", {})
+        e.execute("x = sum([1])", {})
     with pytest.raises(SandboxUnavailableError):
         e.evaluate("x.get('a')", {"x": {}})
     assert e.evaluate("x == 1", {"x": 1}) is True  # statically bounded: runs here, still limited
@@ -297,7 +322,7 @@ def test_without_a_worker_process_diagram_code_is_refused_not_run_unlimited(monk
 def test_a_worker_runs_with_its_limits_and_without_the_platform_environment(monkeypatch):
     monkeypatch.setenv("ZLW_SECRET_KEY", "must-not-reach-a-worker")
     e = env(memory_mb=123)
-    e.execute("x = 1", {})
+    e.execute("x = sum([1])", {})
     (worker,) = sandbox.pool(123, 2)._idle
     limits = Path(f"/proc/{worker.proc.pid}/limits").read_text().splitlines()
     address = next(line for line in limits if line.startswith("Max address space")).split()

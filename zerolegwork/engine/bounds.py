@@ -7,6 +7,8 @@ Two questions about a parsed script or expression, answered without running it:
   run time (`10**10**8`, `'x' * 10**10`, `[0] * 10**9`, `1 << 10**9`, `'%999999999d' % 1`),
   constant `range()` above the range limit, constant widths of `.ljust()`-like methods and f-string
   specs, and a `while True:` whose body cannot `break`. The catalog refuses such a diagram.
+- `is_bounded_script`: is a script a few assignments of such expressions, none reading what another
+  assigned (see below)? It runs in the platform process too.
 - `is_bounded_expression`: is an expression loop-free and made only of operations whose time and
   memory are at most linear in the size of the task data they read (comparisons, `and`/`or`,
   `+ - / //`, subscripts, displays, a few helper calls)? Such an expression cannot run long or
@@ -210,3 +212,27 @@ def is_bounded_expression(source: str) -> bool:
             if any(k.arg is None for k in node.keywords):
                 return False
     return True
+
+
+@lru_cache(maxsize=4096)
+def is_bounded_script(source: str) -> bool:
+    """Whether a script is a few assignments of bounded expressions, none reading what another assigned.
+
+    `progress_reports = (progress_reports + [row])[-12:]` qualifies: its cost is linear in the task data
+    it reads, like a bounded expression's. A name assigned by an earlier statement may not be read by a
+    later one (`a = a + a` repeated would double the data at every line), and only plain names are
+    assigned (no subscripts, attributes, unpacking or augmented assignments); anything else runs in a worker.
+    """
+    try:
+        tree = ast.parse(source, mode="exec")
+    except SyntaxError:
+        return False
+    assigned: set[str] = set()
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.Assign) or not all(isinstance(t, ast.Name) for t in stmt.targets):
+            return False
+        read = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+        if read & assigned or not is_bounded_expression(ast.unparse(stmt.value)):
+            return False
+        assigned.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+    return bool(tree.body)

@@ -5,7 +5,9 @@ sandbox.py. This module decides where a piece of code runs:
 
 - an expression that bounds.is_bounded_expression clears (loop-free, linear in its inputs:
   `route == "a"`, `amount >= Decimal("5000")`, a DMN cell) is evaluated in this process;
-- every script, and every other expression, is sent with its task data to a worker process
+- a script that bounds.is_bounded_script clears (assignments of such expressions, none reading what
+  another assigned: `progress_reports = (progress_reports + [row])[-12:]`) is run in this process too;
+- every other script, and every other expression, is sent with its task data to a worker process
   that has CPU, wall-clock and memory limits; the changed task data comes back.
 """
 
@@ -19,7 +21,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from . import sandbox
-from .bounds import is_bounded_expression, static_problem
+from .bounds import is_bounded_expression, is_bounded_script, static_problem
 from .restricted import (
     ALLOWED_BUILTIN_NAMES,
     DENIED_ATTRIBUTES,
@@ -121,6 +123,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         compile_script(script)
+        if is_bounded_script(script):
+            self.in_process += 1
+            self.local.execute(script, context, external_context)
+            return True
         _, new = self._remote("exec", script, context, external_context)
         _apply(context, new)
         return True
