@@ -25,9 +25,10 @@ from zerolegwork.inbox import services as inbox
 app = lifecycle_support.app  # evidence uploads go under the test's tmp_path
 
 # one department's decision that creates the next task (check_progress): the claim read, BEGIN
-# IMMEDIATE (SQLite), lock-and-read, the save UPDATE, the task UPDATE, the next task's routing and due
-# date, its INSERT, the outbox INSERT, one INSERT of the audit events; the same at 50 steps and at 200
-CHECK_STATEMENTS = 10
+# IMMEDIATE (SQLite), lock-and-read, the save UPDATE, the task UPDATE, the next task's INSERT (the unit's
+# own report: no chain of posts to read, no statutory clock), the outbox INSERT, one INSERT of the audit
+# events; the same at 50 steps and at 200
+CHECK_STATEMENTS = 9
 STATE_BOUND = 60_000  # bytes of live state of the lifecycle at any point of construction
 
 

@@ -23,8 +23,9 @@ PINNED = {
     "approve": (6, 5),
     # ... + UPDATE project (approved)
     "approve_closing": (7, 6),
-    # ... + the chains of the unit's revision task, INSERT its task, the outbox job (notify), UPDATE project
-    "reject_closing": (10, 9),
+    # ... + INSERT the unit's revision task (a unit's step has no chain to read), the outbox job (notify),
+    # UPDATE project
+    "reject_closing": (9, 8),
     # claim read, [BEGIN IMMEDIATE], instance, INSERT task_step, UPDATE task (chief's turn), audit, outbox
     "chain_advance": (7, 6),
     # [BEGIN IMMEDIATE], instance, INSERT task_step, UPDATE task, audit, outbox, open countersigns withdrawn (2)

@@ -85,18 +85,22 @@ def org_for_task(lane: str, data: dict[str, Any]) -> str:
     return ""
 
 
+# built once: building the statement cost more than SQLite running it (bench/growth.py)
+_CHAINS = (
+    select(Organisation.code, ChainStep.post_id)
+    .join(ChainStep, ChainStep.org_id == Organisation.id)
+    .where(Organisation.code.in_(bindparam("b_codes", expanding=True)), ChainStep.mode == bindparam("b_mode"))
+    .order_by(Organisation.code, ChainStep.position)
+)
+
+
 def chains_for(org_codes: Iterable[str], mode: str) -> dict[str, list[int]]:
     """The chain (post ids in order) of each organisation for a mode, in one query."""
     codes = set(org_codes)
     chains: dict[str, list[int]] = {c: [] for c in codes}
     if not codes:
         return chains
-    rows = db.session.execute(
-        select(Organisation.code, ChainStep.post_id)
-        .join(ChainStep, ChainStep.org_id == Organisation.id)
-        .where(Organisation.code.in_(codes), ChainStep.mode == mode)
-        .order_by(Organisation.code, ChainStep.position)
-    ).all()
+    rows = db.session.execute(_CHAINS, {"b_codes": sorted(codes), "b_mode": mode}).all()
     for code, post_id in rows:
         chains[code].append(post_id)
     return chains

@@ -111,7 +111,10 @@ def new_task_rows(instance: InstanceRow, guids: list[str], ready: Mapping[str, A
             rows.append(_task_row(instance, t, guid, forms))
     by_mode: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        by_mode.setdefault(row["mode"] or DEFAULT_MODE, []).append(row)
+        if row["mode"] is None:  # the project unit's own step: chains of posts are a department's
+            row.update(chain=[], chain_pos=0, post_id=None)
+            continue
+        by_mode.setdefault(row["mode"], []).append(row)
     for mode, group in by_mode.items():
         chains = chains_for({r["org_code"] for r in group}, mode)
         for row in group:
