@@ -275,3 +275,29 @@ def test_many_item_rows_written_in_bulk_equal_the_rows_of_a_small_sign_off(any_a
         assert [t.id for t in found] == started.new_task_ids  # the ids returned are the rows' own, in order
         rows[n] = [(*(getattr(t, k) for k in kept), t.due_at is None) for t in found[:20]]
     assert rows[600] == rows[20]
+
+
+def test_an_item_passes_through_the_departments_chain_on_the_task_pages(app, client, login, people):
+    from tests.engine.test_department_chains import post, two_level_chain
+
+    app.config["ZLW"].mi_detach_at = 2
+    two_level_chain()
+    project = submit(people)
+    (task,) = ready_tasks(project.id, "finance")
+    assert task.item_of is not None and task.post_id == post("经办岗").id
+    login("finance1")
+    page = client.get(f"/tasks/{task.id}")
+    assert page.status_code == 200 and project.name in page.get_data(as_text=True)
+    assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "opinion": "经办：同意"}).status_code == 302
+    db.session.expire_all()
+    task = db.session.get(HumanTask, task.id)
+    assert task.state == HumanTaskState.READY and task.post_id == post("科长岗").id  # the chief's turn
+    client.get("/logout")
+    login("finance_chief")
+    assert client.get(f"/tasks/{task.id}").status_code == 200
+    assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "opinion": "科长：同意"}).status_code == 302
+    for dept in ["ndrc", "environment", "housing"]:
+        result = sign(people, project.id, dept)
+    assert result.status == "completed"
+    (finance,) = [o for o in result.data["opinions"] if o["department"] == "finance"]
+    assert finance["opinion"] == "科长：同意" and [lv["opinion"] for lv in finance["levels"]] == ["经办：同意"]
