@@ -24,7 +24,7 @@ def _book(title: str, header: list[str], rows: Iterable[list[Any]]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
+    sheet = book.create_sheet(title[:31])  # a fixed title: sheet names refuse / ? * [ ]
     sheet.append(write_only_row(sheet, header))
     for row in rows:
         sheet.append(write_only_row(sheet, row))
@@ -101,4 +101,4 @@ def export_applications(user: User, call: ProjectCall, query: ApplicationQuery) 
         for i, a in enumerate(db.session.scalars(stmt).unique(), start=1)
     ]
     audit.record("call.export", "project_call", call.id, user.id, rows=len(body), filters=query.args())
-    return _book(call.title, header, body)
+    return _book(_("Applications"), header, body)
