@@ -206,7 +206,7 @@ def test_the_applications_list_filters_by_state_region_category_and_text(any_app
     call = make_call()
     today(date(2026, 9, 22))
     unit = people["users"]["unit1"]
-    kun, qingshan, donghe = people["projects"]
+    kun, qingshan, _donghe = people["projects"]
     a1 = applications.apply(unit, call.id, kun.id, files_for(call))
     a2 = applications.apply(unit, call.id, qingshan.id, files_for(call))
     a3 = applications.apply(other_unit["user"], call.id, other_unit["project"].id, files_for(call))

@@ -34,6 +34,9 @@ def test_a_finance_call_is_drafted_published_and_closed_with_audit_events(any_ap
     db.session.commit()
     assert call.state == CallState.CLOSED and call.published_at and call.closed_at
     assert actions() == ["call.create", "call.publish", "call.close"]
+    from zerolegwork.audit.services import ACTIONS
+
+    assert str(ACTIONS["call.publish"]) == "发布项目征集"  # the audit log names the events
 
 
 def test_the_window_length_counts_working_days_of_the_statutory_calendar(any_app, people):

@@ -106,13 +106,6 @@ ACTIONS: dict[str, Any] = {
     "api_token.create": _l("API token issued"),
     "api_token.revoke": _l("API token revoked"),
     "project.planned_investment": _l("Planned investment followed the approved investment plan"),
-    "call.create": _l("Call for projects opened (draft)"),
-    "call.update": _l("Call for projects changed"),
-    "call.publish": _l("Call for projects published"),
-    "call.close": _l("Call for projects closed"),
-    "call.apply": _l("Applied to a call for projects"),
-    "call.withdraw": _l("Application to a call withdrawn"),
-    "call.export": _l("Call applications exported"),
 }
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..audit import services as audit
 from ..dictionaries import services as dictionaries
 from ..extensions import db
 from ..files.errors import EvidenceOwnerError, UploadError, message_for
@@ -22,6 +24,17 @@ bp = Blueprint("calls", __name__, url_prefix="/calls", template_folder="template
 bp.add_app_template_global(sheets.call_state_label)
 bp.add_app_template_global(applications.state_label, "application_state_label")
 PER_PAGE = 20
+# the calls' audit events as auditors read them, added to the log's labels when the blueprint is registered
+AUDIT_ACTIONS = {
+    "call.create": _l("Call for projects opened (draft)"),
+    "call.update": _l("Call for projects changed"),
+    "call.publish": _l("Call for projects published"),
+    "call.close": _l("Call for projects closed"),
+    "call.apply": _l("Applied to a call for projects"),
+    "call.withdraw": _l("Application to a call withdrawn"),
+    "call.export": _l("Call applications exported"),
+}
+bp.record_once(lambda _state: audit.ACTIONS.update(AUDIT_ACTIONS))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
