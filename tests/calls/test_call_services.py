@@ -145,3 +145,17 @@ def test_units_see_published_calls_covering_their_region_and_never_a_draft(any_a
     assert services.visible_calls(people["users"]["agency1"], query) == []
     assert [c.id for c in services.visible_calls(finance, services.CallQuery(state="draft"))] == [draft.id]
     assert [c.id for c in services.visible_calls(finance, services.CallQuery(q="昆区"))] == [kun_only.id]
+
+
+def test_the_demo_call_is_open_today_with_the_demo_units_applications(any_app, people):
+    from zerolegwork.calls import applications, demo
+    from zerolegwork.calls.models import ApplicationState
+
+    call = demo.seed()
+    db.session.commit()
+    assert demo.seed() is None  # once
+    assert call.state == CallState.OPEN and services.accepts_today(call) is None
+    assert services.window_days(call.opens_on, call.closes_on) >= 20
+    rows, total = applications.list_applications(people["users"]["finance1"], call, applications.ApplicationQuery())
+    assert total == 3 and [a.state for a in rows].count(ApplicationState.WITHDRAWN) == 1
+    assert all(len(a.attachments) == 2 for a in rows)

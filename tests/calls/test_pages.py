@@ -218,3 +218,41 @@ def test_the_applications_page_runs_the_same_statements_for_5_and_60_application
     assert rows == 20 and "第 1 页，共 3 页" in client.get(f"/calls/{call_id}").get_data(as_text=True)
     assert few == many, (few, many)
     assert few <= 12, few  # the user, the call, the count, the page, the regions, dictionaries, the badges
+
+
+def test_a_unit_registers_a_new_project_on_the_application_form(client, login, people, make_call, today):
+    from zerolegwork.orgs import services as orgs
+
+    call = make_call(slots="申报书")
+    today(date(2026, 9, 22))
+    login("unit1")
+    page = client.get(f"/calls/{call.id}/apply").get_data(as_text=True)
+    assert 'name="planned_investment"' in page and 'value="new"' in page
+    fields = {
+        "mode": "new",
+        "name": "青山区余热回收项目",
+        "region_id": str(orgs.ensure_regions()["青山区"].id),
+        "category": "生态环保",
+        "industry_type": "能源",
+        "investment_policy": "一般公共预算",
+        "construction_mode": "新建",
+        "investment_mode": "直接投资",
+        "management_status": "储备",
+        "competent_department_id": str(orgs.org_by_code("environment").id),
+        "start_year": "2026",
+        "end_year": "2027",
+        "file_s1": (io.BytesIO(samples.PDF), "申报书.pdf"),
+    }
+    resp = client.post(f"/calls/{call.id}/apply", data=dict(fields), content_type="multipart/form-data")
+    assert resp.status_code == 422 and 'data-testid="error-planned_investment"' in resp.get_data(as_text=True)
+    assert "青山区余热回收项目" in resp.get_data(as_text=True)  # what was typed stays
+    fields["file_s1"] = (io.BytesIO(samples.PDF), "申报书.pdf")
+    resp = client.post(
+        f"/calls/{call.id}/apply", data={**fields, "planned_investment": "900"}, content_type="multipart/form-data"
+    )
+    assert resp.status_code == 302
+    application = db.session.scalars(select(CallApplication)).one()
+    assert (
+        application.project.name == "青山区余热回收项目"
+        and application.project.unit_id == people["users"]["unit1"].org_id
+    )
