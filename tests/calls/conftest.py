@@ -39,6 +39,12 @@ def call_form(**fields: Any) -> MultiDict:
 
 
 @pytest.fixture
+def app(any_app: Any) -> Any:
+    """Every calls test on SQLite and on PostgreSQL: the `client` and `login` fixtures follow."""
+    return any_app
+
+
+@pytest.fixture
 def today(monkeypatch: pytest.MonkeyPatch) -> Callable[[date], None]:
     """Set the Asia/Shanghai date the calls see (the window's checks)."""
 
