@@ -256,3 +256,15 @@ def test_a_unit_registers_a_new_project_on_the_application_form(client, login, p
         application.project.name == "青山区余热回收项目"
         and application.project.unit_id == people["users"]["unit1"].org_id
     )
+
+
+def test_the_project_page_names_a_calls_attachments_by_the_call(client, login, people, make_call, today):
+    call = make_call()
+    today(date(2026, 9, 22))
+    project = people["projects"][0]
+    applications.apply(people["users"]["unit1"], call.id, project.id, _files(call))
+    db.session.commit()
+    login("unit1")
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert f"{call.title} · 申报书" in page and f"{call.title} · 可行性研究报告" in page
+    assert applications.slot_labels(["call99999_s1", "site_photo", "call1_x"]) == {}

@@ -9,7 +9,8 @@ constraint refuses the second of two requests at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -34,11 +35,35 @@ from .errors import CallError, CallNotFoundError
 from .models import ApplicationState, CallApplication, ProjectCall
 
 SLOT_PREFIX = "call"  # attachment slot of a call's slot on the project: call<call id>_<slot key>
+SLOT_RE = re.compile(SLOT_PREFIX + r"(\d+)_(s\d+)")
 
 
 def slot_name(call: ProjectCall, key: str) -> str:
     """The project's attachment slot that holds a call slot's file."""
     return f"{SLOT_PREFIX}{call.id}_{key}"
+
+
+def slot_labels(slots: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Labels of the call slots among a project's attachment slots ("<call title> · <attachment>"), one query."""
+    wanted: dict[str, tuple[int, str]] = {}
+    for slot in slots:
+        match = SLOT_RE.fullmatch(slot)
+        if match and len(match.group(1)) < 10:
+            wanted[slot] = (int(match.group(1)), match.group(2))
+    if not wanted:
+        return {}
+    found = {
+        c.id: c
+        for c in db.session.scalars(select(ProjectCall).where(ProjectCall.id.in_({i for i, _k in wanted.values()})))
+    }
+    out = {}
+    for slot, (call_id, key) in wanted.items():
+        call = found.get(call_id)
+        label = next((s["label"] for s in call.slots if s["key"] == key), None) if call else None
+        if call is not None and label:
+            text = f"{call.title} · {label}"
+            out[slot] = {"zh_CN": text, "en": text}
+    return out
 
 
 def _lock_project(project_id: int) -> None:
