@@ -87,6 +87,10 @@ def test_a_unit_applies_through_the_page_with_its_attachments_and_withdraws(clie
     application = db.session.scalars(select(CallApplication)).one()
     page = client.get(f"/calls/{call.id}").get_data(as_text=True)
     assert project.code in page and 'data-testid="withdraw"' in page and "data-confirm=" in page
+    assert f"/files/{application.attachments['s2']}/download" in page
+    login("finance1")  # the issuing department reads the material
+    assert client.get(f"/files/{application.attachments['s2']}/download").data == samples.OTHER_PDF
+    login("unit1")
     assert client.post(f"/calls/applications/{application.id}/withdraw").status_code == 302
     db.session.refresh(application)
     assert application.state == ApplicationState.WITHDRAWN
