@@ -81,6 +81,18 @@ POLICY: dict[str, Rule] = {
     "workdays.change": Rule.REGION_ADMIN,
     "dictionaries.index": Rule.REGION_ADMIN,  # platform administrators only (dept_type "admin"), checked in the view
     "dictionaries.change": Rule.REGION_ADMIN,  # as dictionaries.index, and again in dictionaries/services.py
+    # calls for projects (calls/services.py): issuing departments (finance, development-reform) keep their own calls;
+    # units see published calls whose scope covers their region and their own applications; anything else is 404
+    "calls.index": Rule.SIGNED_IN,  # a department its own calls; a unit the published ones covering its region
+    "calls.export": Rule.SIGNED_IN,  # as calls.index
+    "calls.new": Rule.SIGNED_IN,  # active finance / development-reform departments only (calls.services.may_issue)
+    "calls.edit": Rule.SIGNED_IN,  # the issuing department, while the call is a draft
+    "calls.publish": Rule.SIGNED_IN,  # the issuing department
+    "calls.close": Rule.SIGNED_IN,  # the issuing department
+    "calls.detail": Rule.SIGNED_IN,  # the issuer (every application); a unit in scope, not a draft (its own only)
+    "calls.export_applications": Rule.SIGNED_IN,  # as calls.detail
+    "calls.apply": Rule.SIGNED_IN,  # project units in the call's scope, with their own projects
+    "calls.withdraw": Rule.SIGNED_IN,  # the applying unit only, before the call closes
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)

@@ -158,6 +158,9 @@ def seed() -> None:
     for case in SHOWCASES:
         walk(unit_user, case)
     overdue_one()
+    from .calls import demo as calls_demo
+
+    calls_demo.seed()  # an open call for projects with the demo unit's applications
 
 
 def three_step_chain() -> None:

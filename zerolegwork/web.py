@@ -76,6 +76,9 @@ def init_app(app: Flask) -> None:
     from .dictionaries.views import bp as dictionaries_bp
 
     app.register_blueprint(dictionaries_bp)
+    from .calls.views import bp as calls_bp
+
+    app.register_blueprint(calls_bp)
     from .files.views import bp as files_bp
 
     app.register_blueprint(files_bp)

@@ -70,6 +70,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
         from zerolegwork.files import services as files
 
         evidence = files.upload(unit, unit_project.id, "feasibility_report", "报告.pdf", io.BytesIO(samples.PDF))
+        # a draft call of the city's finance bureau and a unit's application to the demo's open call
+        from werkzeug.datastructures import MultiDict
+
+        from zerolegwork.calls import demo as calls_demo
+        from zerolegwork.calls import services as calls
+
+        open_call = calls_demo.seed()
+        finance = db.session.scalars(select(User).where(User.username == "finance1")).one()
+        form = {"title": "草稿征集", "opens_on": "2026-09-21", "closes_on": "2026-10-09", "slots": "申报书"}
+        draft_call = calls.create_call(finance, MultiDict(form))
+        from zerolegwork.calls.models import CallApplication
+
+        application = db.session.scalars(
+            select(CallApplication).where(CallApplication.call_id == open_call.id).order_by(CallApplication.id)
+        ).first()
         db.session.commit()
         world = {
             "unit_project": unit_project.id,
@@ -77,6 +92,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "finance_task": finance_task.id,
             "pending_org": pending.id,
             "unit_evidence": evidence.id,
+            "draft_call": draft_call.id,
+            "call_application": application.id,
         }
         db.session.remove()
     return app, world
@@ -93,6 +110,10 @@ def foreign(role: str, param: str, world: dict[str, Any], endpoint: str = "") ->
             "district_region_admin": world["unit_project"],
             "anonymous": world["unit_project"],
         }.get(role)
+    if param == "call_id":  # the city finance bureau's draft: its own staff only
+        return None if role in ("city_department", "department_admin") else world["draft_call"]
+    if param == "application_id":  # the unit's application: only the unit withdraws it
+        return None if role == "unit" else world["call_application"]
     if param == "task_id":
         return None if role == "city_department" else world["finance_task"]
     if param == "org_id":
@@ -187,5 +208,12 @@ def test_every_route_refuses_every_role_that_may_not_use_it(site):
         from zerolegwork.files.models import Attachment
 
         assert db.session.get(Attachment, world["unit_evidence"]).withdrawn_at is None
+        from zerolegwork.calls.models import CallApplication, ProjectCall
+
+        assert db.session.get(ProjectCall, world["draft_call"]).state == "draft"
+        assert db.session.get(ProjectCall, world["draft_call"]).title == "草稿征集"
+        assert db.session.get(CallApplication, world["call_application"]).state == "submitted"
         assert [e for _r, e, _m, _u in tried if e == "files.withdraw"], "withdraw was not tried"
+        for endpoint in ("calls.publish", "calls.edit", "calls.detail", "calls.apply", "calls.withdraw"):
+            assert [e for _r, e, _m, _u in tried if e == endpoint], f"{endpoint} was not tried"
     assert failures == []

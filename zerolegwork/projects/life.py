@@ -174,8 +174,11 @@ def evidence(user: User, project: Project) -> tuple[list[Any], list[Any]]:
             slots.setdefault(slot.key, Slot(slot.key, slot.label, slot.extensions))
     # construction-log photos are shown with their entries, not here
     attachments = [a for a in files.attachments_of(user, project.id, withdrawn=True) if not a.slot.startswith("log_")]
+    from ..calls.applications import slot_labels  # a call's required attachments: named by the call
+
+    labels = slot_labels({a.slot for a in attachments if a.slot not in slots})
     for a in attachments:
-        slots.setdefault(a.slot, Slot(a.slot, {"zh_CN": a.slot, "en": a.slot}))
+        slots.setdefault(a.slot, Slot(a.slot, labels.get(a.slot) or {"zh_CN": a.slot, "en": a.slot}))
     present = {a.slot for a in attachments}
     ordered = [s for s in slots.values() if s.key in present or s.key == "site_photo"]
     return ordered, attachments
