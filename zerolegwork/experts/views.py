@@ -9,7 +9,9 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..http import page_arg
 from ..registration.services import regions
-from . import services
+from . import models, services
+
+assert models.ReviewPanel  # the panel tables join the metadata with the pool's blueprint
 
 bp = Blueprint("experts", __name__, url_prefix="/experts", template_folder="templates")
 
