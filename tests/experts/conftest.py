@@ -87,3 +87,27 @@ def draw_panel(subject: dict[str, Any]) -> Callable[..., ReviewPanel]:
         return panel
 
     return do
+
+
+PASSWORD = "Zlw-Expert-2026!"
+
+
+@pytest.fixture
+def seat_users(subject: dict[str, Any]) -> Callable[..., list[User]]:
+    """Give each member on a panel an account (the region administrator) and, unless told not to, sign."""
+    from zerolegwork.experts import accounts
+
+    def do(panel: ReviewPanel, declare: bool = True) -> list[User]:
+        users = []
+        for member in panel.active_members:
+            if member.expert.user_id is None:
+                form = {"username": f"expert{member.expert_id}", "password": PASSWORD, "password_repeat": PASSWORD}
+                accounts.create_account(subject["admin"], member.expert_id, form)
+            user = db.session.get(User, member.expert.user_id)
+            if declare and member.state == "drawn":
+                panels.declare(user, member, {"choice": "no_conflict", "confirm": "1"})
+            users.append(user)
+        db.session.commit()
+        return users
+
+    return do
