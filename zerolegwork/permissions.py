@@ -77,6 +77,17 @@ POLICY: dict[str, Rule] = {
     "registration.index": Rule.REGION_ADMIN,
     "registration.review": Rule.REGION_ADMIN,
     "experts.index": Rule.SIGNED_IN,  # departments see the pool, region administrators keep it (experts/services.py)
+    "experts.account": Rule.REGION_ADMIN,  # a pool expert of the own region or below (experts/accounts.py)
+    # expert panels (组建专家, 资料评审, 综合评定): the drawing department's people, and experts on the panel only
+    "panels.index": Rule.SIGNED_IN,  # departments: their own panels (experts/access.py); experts go to panels.mine
+    "panels.new": Rule.SIGNED_IN,  # departments only, projects they see (experts/panels.py)
+    "panels.detail": Rule.SIGNED_IN,  # the drawing department, or an expert drawn onto the panel (experts/access.py)
+    "panels.decline": Rule.SIGNED_IN,  # the drawing department only
+    "panels.conclude": Rule.SIGNED_IN,  # the drawing department only
+    "panels.mine": Rule.SIGNED_IN,  # an expert's own seats only; empty for anyone else
+    "panels.declare": Rule.SIGNED_IN,  # the expert on the seat only
+    "panels.score": Rule.SIGNED_IN,  # the expert on the seat, after the declaration
+    "panels.result": Rule.SIGNED_IN,  # the drawing department and the members; scores hidden until all submitted
     "workdays.index": Rule.REGION_ADMIN,  # platform administrators only (dept_type "admin"), checked in the view
     "workdays.change": Rule.REGION_ADMIN,
     "dictionaries.index": Rule.REGION_ADMIN,  # platform administrators only (dept_type "admin"), checked in the view
