@@ -14,7 +14,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
@@ -175,6 +175,24 @@ POLICY: dict[str, Rule] = {
     "processes.modeler_discard": Rule.ANALYST,
 }
 
+# An expert's account (an organisation of kind "expert", experts/accounts.py) opens these and nothing
+# else that needs a sign-in: the panels they sit on (scoped in experts/access.py) and their own account.
+# An allow-list, so that a page added later for units or departments stays closed to experts.
+EXPERT_ENDPOINTS = frozenset(
+    {
+        "orgs.logout",
+        "orgs.account",
+        "orgs.change_password",
+        "orgs.totp_setup",
+        "panels.index",
+        "panels.mine",
+        "panels.detail",
+        "panels.declare",
+        "panels.score",
+        "panels.result",
+    }
+)
+
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {
     Rule.SIGNED_IN: lambda u: True,
     Rule.DEPT_ADMIN: lambda u: u.is_admin and u.org.kind == OrgKind.DEPARTMENT,
@@ -199,6 +217,10 @@ def check_request() -> Any:
         from .extensions import login_manager
 
         return login_manager.unauthorized()
+    if current_user.org.kind == OrgKind.EXPERT and endpoint not in EXPERT_ENDPOINTS:
+        if endpoint == "inbox.index":  # the landing page after sign-in: an expert's is 我的评审
+            return redirect(url_for("panels.mine"))
+        abort(404)
     if not _ROLE_CHECKS[rule](current_user):
         abort(404)
     return None
