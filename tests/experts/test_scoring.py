@@ -196,3 +196,57 @@ def test_an_expert_not_on_the_panel_cannot_submit(any_app, subject, pool, draw_p
     (outsider,) = seat_users(other)
     with pytest.raises(LookupError):
         scoring.submit(outsider, panel, form_of("20", "20", "25", "20", "15"))
+
+
+def test_the_same_expert_submitting_twice_at_once_leaves_one_sheet(any_app, subject, pool, draw_panel, seat_users):
+    panel = draw_panel({"造价": 1})
+    (user,) = seat_users(panel)
+    panel_id, user_id = panel.id, user.id
+
+    def submitter(points: str):
+        def work():
+            from zerolegwork.experts.models import ReviewPanel
+
+            panel = db.session.get(ReviewPanel, panel_id)
+            scoring.submit(db.session.get(User, user_id), panel, form_of(points, "20", "25", "20", "15"))
+
+        return work
+
+    results = run_together(any_app, submitter("19"), submitter("18"))
+    assert [r for r in results if isinstance(r, Exception)] == []
+    db.session.expire_all()
+    assert db.session.query(ScoreSheet).filter_by(panel_id=panel_id).count() == 1
+    assert scoring.aggregate(db.session.get(type(panel), panel_id)).score in (Decimal("99.00"), Decimal("98.00"))
+
+
+def test_a_submission_racing_the_conclusion_is_either_before_it_or_refused(
+    any_app, subject, pool, draw_panel, seat_users
+):
+    panel = draw_panel({"造价": 1})
+    (user,) = seat_users(panel)
+    scoring.submit(user, panel, form_of("19", "20", "25", "20", "15"))
+    db.session.commit()
+    panel_id, user_id, drawer_id = panel.id, user.id, subject["drawer"].id
+
+    def correct():
+        from zerolegwork.experts.models import ReviewPanel
+
+        panel = db.session.get(ReviewPanel, panel_id)
+        scoring.submit(
+            db.session.get(User, user_id), panel, form_of("10", "20", "25", "20", "15", comment_compliance="改")
+        )
+
+    def close():
+        from zerolegwork.experts.models import ReviewPanel
+
+        panels.conclude(db.session.get(User, drawer_id), db.session.get(ReviewPanel, panel_id), "通过")
+
+    results = run_together(any_app, correct, close)
+    db.session.expire_all()
+    panel = db.session.get(type(panel), panel_id)
+    assert panel.concluded_at is not None
+    if isinstance(results[0], Exception):
+        assert isinstance(results[0], PanelConcludedError)
+        assert scoring.aggregate(panel).score == Decimal("99.00")
+    else:
+        assert scoring.aggregate(panel).score == Decimal("90.00")
