@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..http import page_arg
-from ..projects.services import visible_projects
+from ..projects.errors import ProjectNotFoundError
+from ..projects.services import get_visible_project, visible_projects
 from . import access, panels, scoring, sheets
 from .errors import FormError, PanelConcludedError, PanelError
 from .models import Aggregation
@@ -55,9 +56,10 @@ def new():  # type: ignore[no-untyped-def]
             project_id = int(form["project_id"]) if form.get("project_id", "").isdigit() else None
             if project_id is None:
                 raise FormError({"project_id": _("Choose one of the listed options.")})
-            project = next((p for p in visible_projects(current_user, 1, 500)[0] if p.id == project_id), None)
-            if project is None:
-                raise FormError({"project_id": _("Choose one of the listed options.")})
+            try:
+                project = get_visible_project(current_user, project_id)
+            except ProjectNotFoundError:
+                raise FormError({"project_id": _("Choose one of the listed options.")}) from None
             panel = panels.draw_panel(
                 current_user,
                 title=form.get("title", ""),

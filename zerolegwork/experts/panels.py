@@ -114,6 +114,8 @@ def draw_panel(
     region = region_id or user.org.region_id
     candidates, exclusions = draw.candidates_and_exclusions(mix, region, unit, department, None)
     seats = draw.choose(seed, mix, candidates)
+    if chair_expert_id is not None and chair_expert_id not in {s.expert_id for s in seats}:
+        raise FormError({"chair_expert_id": _("The chair must be a member of the panel.")})
     panel = ReviewPanel(
         title=title,
         project_id=project_id,
