@@ -14,7 +14,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
@@ -77,6 +77,17 @@ POLICY: dict[str, Rule] = {
     "registration.index": Rule.REGION_ADMIN,
     "registration.review": Rule.REGION_ADMIN,
     "experts.index": Rule.SIGNED_IN,  # departments see the pool, region administrators keep it (experts/services.py)
+    "experts.account": Rule.REGION_ADMIN,  # a pool expert of the own region or below (experts/accounts.py)
+    # expert panels (组建专家, 资料评审, 综合评定): the drawing department's people, and experts on the panel only
+    "panels.index": Rule.SIGNED_IN,  # departments: their own panels (experts/access.py); experts go to panels.mine
+    "panels.new": Rule.SIGNED_IN,  # departments only, projects they see (experts/panels.py)
+    "panels.detail": Rule.SIGNED_IN,  # the drawing department, or an expert drawn onto the panel (experts/access.py)
+    "panels.decline": Rule.SIGNED_IN,  # the drawing department only
+    "panels.conclude": Rule.SIGNED_IN,  # the drawing department only
+    "panels.mine": Rule.SIGNED_IN,  # an expert's own seats only; empty for anyone else
+    "panels.declare": Rule.SIGNED_IN,  # the expert on the seat only
+    "panels.score": Rule.SIGNED_IN,  # the expert on the seat, after the declaration
+    "panels.result": Rule.SIGNED_IN,  # the drawing department and the members; scores hidden until all submitted
     "workdays.index": Rule.REGION_ADMIN,  # platform administrators only (dept_type "admin"), checked in the view
     "workdays.change": Rule.REGION_ADMIN,
     "dictionaries.index": Rule.REGION_ADMIN,  # platform administrators only (dept_type "admin"), checked in the view
@@ -176,6 +187,24 @@ POLICY: dict[str, Rule] = {
     "processes.modeler_discard": Rule.ANALYST,
 }
 
+# An expert's account (an organisation of kind "expert", experts/accounts.py) opens these and nothing
+# else that needs a sign-in: the panels they sit on (scoped in experts/access.py) and their own account.
+# An allow-list, so that a page added later for units or departments stays closed to experts.
+EXPERT_ENDPOINTS = frozenset(
+    {
+        "orgs.logout",
+        "orgs.account",
+        "orgs.change_password",
+        "orgs.totp_setup",
+        "panels.index",
+        "panels.mine",
+        "panels.detail",
+        "panels.declare",
+        "panels.score",
+        "panels.result",
+    }
+)
+
 _ROLE_CHECKS: dict[Rule, Callable[[User], bool]] = {
     Rule.SIGNED_IN: lambda u: True,
     Rule.DEPT_ADMIN: lambda u: u.is_admin and u.org.kind == OrgKind.DEPARTMENT,
@@ -200,6 +229,10 @@ def check_request() -> Any:
         from .extensions import login_manager
 
         return login_manager.unauthorized()
+    if current_user.org.kind == OrgKind.EXPERT and endpoint not in EXPERT_ENDPOINTS:
+        if endpoint == "inbox.index":  # the landing page after sign-in: an expert's is 我的评审
+            return redirect(url_for("panels.mine"))
+        abort(404)
     if not _ROLE_CHECKS[rule](current_user):
         abort(404)
     return None

@@ -67,6 +67,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(depts_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(experts_bp)
+    from .experts.panel_views import bp as panels_bp
+
+    app.register_blueprint(panels_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(workdays_bp)
     from .processes import repair_views  # noqa: F401  (the 异常处理 routes join the same blueprint)

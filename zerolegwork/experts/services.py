@@ -79,6 +79,11 @@ def _clean(form: Mapping[str, Any]) -> dict[str, Any]:
     if region is None:
         errors["region_id"] = _("Choose one of the listed options.")
     phone = str(form.get("phone", "")).strip()[:30] or None
+    conflicts = [
+        c.strip() for c in str(form.get("conflicts", "")).replace("，", ",").replace("、", ",").split(",") if c.strip()
+    ]
+    if len(conflicts) > 20 or any(len(c) > 200 for c in conflicts):
+        errors["conflicts"] = _("At most 20 conflicts of 200 characters each.")
     if errors:
         raise ExpertError(errors)
     return {
@@ -87,6 +92,7 @@ def _clean(form: Mapping[str, Any]) -> dict[str, Any]:
         "specialties": specialties,
         "region_id": region.id,  # type: ignore[union-attr]
         "phone": phone,
+        "conflicts": conflicts,
         "available": form.get("available") in ("1", "on", "true"),
         "availability_note": str(form.get("availability_note", "")).strip()[:200] or None,
     }

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..http import page_arg
 from ..registration.services import regions
-from . import services
+from . import accounts, services
+from .errors import FormError
 
 bp = Blueprint("experts", __name__, url_prefix="/experts", template_folder="templates")
 
@@ -59,3 +60,19 @@ def index():  # type: ignore[no-untyped-def]
         ),
         422 if errors else 200,
     )
+
+
+@bp.route("/<int:expert_id>/account", methods=["POST"])
+@login_required
+def account(expert_id: int):  # type: ignore[no-untyped-def]
+    try:
+        user = accounts.create_account(current_user, expert_id, request.form)
+    except LookupError:
+        abort(404)
+    except FormError as exc:
+        db.session.rollback()
+        flash(_("The account was not created: %(why)s", why=str(exc)), "danger")
+        return redirect(url_for("experts.index")), 303
+    db.session.commit()
+    flash(_("Account %(username)s created for %(name)s.", username=user.username, name=user.display_name), "success")
+    return redirect(url_for("experts.index")), 303

@@ -18,6 +18,7 @@ class OrgKind(StrEnum):
     UNIT = "unit"
     DEPARTMENT = "department"
     AGENCY = "agency"
+    EXPERT = "expert"  # a region's expert pool (专家库): its users are experts, who see only their own panels
 
 
 class OrgLevel(StrEnum):
@@ -229,6 +230,8 @@ class Expert(db.Model):
     available: Mapped[bool] = mapped_column(default=True)
     availability_note: Mapped[str | None] = mapped_column(String(200))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # declared conflicts of interest (利害关系): organisation ids or unit names the expert must not review
+    conflicts: Mapped[list[str]] = mapped_column(JSON, default=list)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
