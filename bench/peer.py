@@ -22,7 +22,7 @@ the gateway and the end). "at N steps": one instance driven to N completed user 
 rounds (finance rejects, the unit resubmits: five user tasks a round), then its next rounds measured
 the same way. Only the completing request is timed; finding the task, its page or its data is not.
 Per completion: the wall clock at the client, and the CPU time of the serving process (the one gunicorn
-worker; the one uvicorn process) read from /proc before and after the request — less disturbed by the
+worker; the one uvicorn process, all its threads) read from /proc before and after the request — less disturbed by the
 shared machine than the wall clock; PostgreSQL's own work is in neither side's CPU figure.
 
 --smoke: a round or two a side, 10 steps; without the peer built (CI) only our side runs and says so.
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import subprocess
 import sys
 import time
@@ -65,9 +64,13 @@ class Timing:
 
 
 def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process, from /proc (clock ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds run by a process's live threads (/proc/<pid>/task/*/schedstat, nanoseconds): the peer's
+    views run on a thread pool, and /proc/<pid>/stat counts only in 10 ms clock ticks."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def timed(pid: int, request: Callable[[], requests.Response | Answer]) -> tuple[Timing, requests.Response | Answer]:
