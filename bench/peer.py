@@ -25,7 +25,7 @@ Per completion: the wall clock at the client, and the CPU time of the serving pr
 worker; the one uvicorn process, all its threads) read from /proc before and after the request — less disturbed by the
 shared machine than the wall clock; PostgreSQL's own work is in neither side's CPU figure.
 
---smoke: a round or two a side, 10 steps; without the peer built (CI) only our side runs and says so.
+--smoke: a round or two, 10 steps, our side only (CI); --smoke --with-peer adds the peer's side when it is built.
 The goal (issue 17 item 4): the peer's p50 at least 10x ours, fresh and at 200 completed steps.
 """
 
@@ -283,10 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=200, help="completed steps before the long-lived measurement")
     parser.add_argument("--peer-dir", type=Path, default=Path("/tmp/peer"), help="the peer's checkout and venv")
     parser.add_argument("--redis-db", type=int, default=7, help="Redis database of our stack on 127.0.0.1:6379")
+    parser.add_argument("--with-peer", action="store_true", help="with --smoke: the peer's side too, if it is built")
     args = parser.parse_args(argv)
     if args.smoke:
         args.n, args.steps = 4, 10
     built = (args.peer_dir / "venv" / "bin" / "python").exists() and (args.peer_dir / "spiffworkflow-backend").is_dir()
+    if args.smoke and not args.with_peer:
+        built = False  # CI's smoke keeps to our side: a peer left built on a machine is not part of the product
     if not built and not args.smoke:
         print(f"the peer is not built at {args.peer_dir} (see docs/peer-comparison.md)")
         return 2
