@@ -214,16 +214,7 @@ def complete_engine_task(
         raise
     ids = save(instance, workflow, ready_before, done_guid=ht.task_guid)
     store.complete_task_row(ht.id, actor_id)
-    audit.record(
-        "task.complete",
-        "human_task",
-        ht.id,
-        actor_id,
-        on_behalf_of_id=behalf,
-        instance=instance.id,
-        task=ht.bpmn_id,
-        answers={k: v for k, v in clean.items() if k not in ("signed_by_id", "levels")},
-    )
+    audit_completion(instance, ht, clean, actor_id, behalf)
     return StepResult(instance.id, instance.status, instance.project_id, ids, current_data(workflow), previous)
 
 
@@ -264,6 +255,14 @@ def _complete_item(
         result = StepResult(instance.id, instance.status, instance.project_id, ids, current_data(workflow), previous)
     else:
         items.keep_answers(ht, actor_id, clean)
+    audit_completion(instance, ht, clean, actor_id, behalf)
+    return result
+
+
+def audit_completion(
+    instance: InstanceRow, ht: store.TaskRow, clean: dict[str, Any], actor_id: int | None, behalf: int | None
+) -> None:
+    """The one audit event of a completed task (or item): who, for whom, and the answers without internals."""
     audit.record(
         "task.complete",
         "human_task",
@@ -274,4 +273,3 @@ def _complete_item(
         task=ht.bpmn_id,
         answers={k: v for k, v in clean.items() if k not in ("signed_by_id", "levels")},
     )
-    return result
