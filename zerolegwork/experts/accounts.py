@@ -11,14 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit import services as audit
 from ..extensions import db
 from ..orgs import services as orgs
 from ..orgs.models import Expert, Organisation, OrgKind, Region, User
-from ..orgs.security import check_password
-from ..registration.services import USERNAME_RE
+from ..registration.services import credential_errors
 from .draw import region_subtree
 from .errors import FormError
 
@@ -60,15 +59,7 @@ def create_account(admin: User, expert_id: int, form: Mapping[str, Any]) -> User
         raise FormError(errors)
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    if not USERNAME_RE.fullmatch(username):
-        errors["username"] = _("4-32 letters, digits, dots, dashes or underscores, starting with a letter.")
-    elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        errors["username"] = _("This user name is taken.")
-    problems = check_password(password, username)
-    if problems:
-        errors["password"] = " ".join(problems)
-    elif password != form.get("password_repeat", ""):
-        errors["password_repeat"] = _("The two passwords differ.")
+    errors.update(credential_errors(username, password, str(form.get("password_repeat", ""))))
     if errors:
         raise FormError(errors)
     user = orgs.create_user(username, expert.name, password, pool_org(expert.region), phone=expert.phone)

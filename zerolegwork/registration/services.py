@@ -88,16 +88,14 @@ def register(kind: str, form: Mapping[str, Any], service_types: list[str]) -> Or
             errors["credit_code"] = _("An organisation with this credit code is already registered.")
     if phone and "contact_phone" not in errors and not PHONE_RE.fullmatch(phone):
         errors["contact_phone"] = _("Enter a mobile number or a landline such as 0472-5100000.")
-    if username and "username" not in errors:
-        if not USERNAME_RE.fullmatch(username):
-            errors["username"] = _("4-32 letters, digits, dots, dashes or underscores, starting with a letter.")
-        elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-            errors["username"] = _("This user name is taken.")
-    problems = check_password(password, username)
-    if problems:
-        errors["password"] = " ".join(problems)
-    elif password != form.get("password_repeat", ""):
-        errors["password_repeat"] = _("The two passwords differ.")
+    errors.update(
+        credential_errors(
+            username,
+            password,
+            form.get("password_repeat", ""),
+            check_username=bool(username) and "username" not in errors,
+        )
+    )
     chosen = [s for s in service_types if s in set(ServiceType)]
     if kind == OrgKind.AGENCY and not chosen:
         errors["service_types"] = _("Choose at least one service type.")
@@ -192,3 +190,19 @@ def review(admin: User, org_id: int, approve: bool, note: str) -> Organisation:
         note=note,
     )
     return org
+
+
+def credential_errors(username: str, password: str, repeat: str, check_username: bool = True) -> dict[str, str]:
+    """What is wrong with a new account's user name and password (field → message); empty when both are fine."""
+    errors: dict[str, str] = {}
+    if check_username:
+        if not USERNAME_RE.fullmatch(username):
+            errors["username"] = _("4-32 letters, digits, dots, dashes or underscores, starting with a letter.")
+        elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+            errors["username"] = _("This user name is taken.")
+    problems = check_password(password, username)
+    if problems:
+        errors["password"] = " ".join(problems)
+    elif password != repeat:
+        errors["password_repeat"] = _("The two passwords differ.")
+    return errors
