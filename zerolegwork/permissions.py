@@ -104,6 +104,9 @@ POLICY: dict[str, Rule] = {
     "calls.export_applications": Rule.SIGNED_IN,  # as calls.detail
     "calls.apply": Rule.SIGNED_IN,  # project units in the call's scope, with their own projects
     "calls.withdraw": Rule.SIGNED_IN,  # the applying unit only, before the call closes
+    "reviews.call_reviews": Rule.SIGNED_IN,  # the call's issuing department only (reviews.services)
+    "reviews.start": Rule.SIGNED_IN,  # 确定项目: the call's issuing department only
+    "reviews.case": Rule.SIGNED_IN,  # the issuer, the review centre (all of it); the applicant unit (steps, result)
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)

@@ -82,6 +82,11 @@ def init_app(app: Flask) -> None:
     from .calls.views import bp as calls_bp
 
     app.register_blueprint(calls_bp)
+    from .reviews import steps as review_steps
+    from .reviews.views import bp as reviews_bp
+
+    review_steps.register()
+    app.register_blueprint(reviews_bp)
     from .files.views import bp as files_bp
 
     app.register_blueprint(files_bp)

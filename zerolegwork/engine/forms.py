@@ -105,6 +105,9 @@ def parse_form(key: str, data: Any) -> dict[str, Any]:
     record = data.get("record")
     if record is not None and (not isinstance(record, str) or not NAME_RE.fullmatch(record)):
         raise FormError("record must be null or the snake_case name of a record kind", "record")
+    hook = data.get("hook")
+    if hook is not None and (not isinstance(hook, str) or not NAME_RE.fullmatch(hook)):
+        raise FormError("hook must be null or the snake_case name of a platform step hook", "hook")
     _check_evidence(data.get("evidence"))
     return data
 

@@ -16,14 +16,15 @@ from flask_babel import gettext as _
 from ..audit import services as audit
 from ..engine import runtime
 from ..engine.forms import FormValidationError
-from ..engine.models import HumanTaskState
+from ..engine.models import HumanTask, HumanTaskState
 from ..engine.routing import Actor
+from ..extensions import db
 from ..files import services as files
 from ..files.slots import slots_of
 from ..orgs.models import User
 from ..projects import services as projects
 from ..records import services as records
-from . import claims, countersign
+from . import claims, countersign, hooks
 from .errors import CountersignError, TaskClaimedError
 
 READY = HumanTaskState.READY.value
@@ -52,7 +53,8 @@ def complete(user: User, task_id: int, answers: dict[str, Any]) -> runtime.StepR
 def _complete(
     user: User, task_id: int, answers: dict[str, Any], actor: Actor, held: claims.Claim | None
 ) -> runtime.StepResult:
-    result = runtime.complete_task(task_id, answers, actor, check=_evidence_and_record_check(user))
+    hooked: list[tuple[HumanTask, hooks.StepHook]] = []
+    result = runtime.complete_task(task_id, answers, actor, check=_evidence_and_record_check(user, task_id, hooked))
     if held is not None and held.countersigned:
         countersign.withdraw_stale(task_id)
     if held is not None and held.holder_id is not None and task_id in result.new_task_ids:
@@ -60,13 +62,33 @@ def _complete(
     if result.record and result.project_id is not None:
         records.write(result.record, result.project_id, result.answers, user.id, result.task_id)
     projects.follow_outcome(result.project_id, result.data, result.previous_data)
+    if hooked and result.task_id is not None:
+        task, hook = hooked[0]
+        if hook.after is not None:
+            hook.after(user, task, result)
     return result
 
 
-def _evidence_and_record_check(user: User) -> runtime.AnswerCheck:
-    """Refuse a completion whose form's required evidence is not uploaded or whose record does not add up."""
+def _evidence_and_record_check(
+    user: User, task_id: int, hooked: list[tuple[HumanTask, hooks.StepHook]]
+) -> runtime.AnswerCheck:
+    """Refuse a completion whose form's required evidence is not uploaded or whose record does not add up.
+
+    A form naming a step hook has it checked last, when the completion finishes the engine task; the
+    hook goes into `hooked` for its `after` part.
+    """
 
     def check(form: Any, answers: dict[str, Any], project_id: int | None) -> None:
+        evidence_and_record(form, answers, project_id)
+        if form.get("hook"):
+            task = db.session.get(HumanTask, task_id)
+            if task is not None and hooks.last_level(task):
+                hook = hooks.hook_of(form["hook"])
+                if hook.check is not None:
+                    hook.check(user, task, answers)
+                hooked.append((task, hook))
+
+    def evidence_and_record(form: Any, answers: dict[str, Any], project_id: int | None) -> None:
         if not form.get("record") and not form.get("evidence"):
             return  # most department forms: nothing to check, nothing to read
         errors: dict[str, str] = {}
