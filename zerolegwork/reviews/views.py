@@ -17,6 +17,7 @@ from ..engine.forms import FormValidationError
 from ..experts.models import ReviewPanel
 from ..extensions import db
 from ..http import page_arg
+from ..orgs.models import Organisation
 from ..projects.models import Project
 from . import progress, services
 from .errors import ReviewError, ReviewNotFoundError
@@ -50,8 +51,9 @@ def call_reviews(call_id: int):  # type: ignore[no-untyped-def]
     q = (request.args.get("q") or "").strip()[:100]
     state = request.args.get("state") or ""
     stmt = (
-        select(CallApplication, ReviewCase)
+        select(CallApplication, ReviewCase, Project, Organisation)
         .join(Project, Project.id == CallApplication.project_id)
+        .join(Organisation, Organisation.id == CallApplication.unit_id)
         .outerjoin(ReviewCase, ReviewCase.application_id == CallApplication.id)
         .where(CallApplication.call_id == call.id, CallApplication.state != ApplicationState.WITHDRAWN)
     )
@@ -65,7 +67,7 @@ def call_reviews(call_id: int):  # type: ignore[no-untyped-def]
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = page_arg(max(1, (total + PER_PAGE - 1) // PER_PAGE))
     rows = db.session.execute(stmt.order_by(CallApplication.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    waiting = services.open_steps(c.instance_id for _a, c in rows if c is not None and c.instance_id)
+    waiting = services.open_steps(c.instance_id for _a, c, _p, _u in rows if c is not None and c.instance_id)
     args = {k: v for k, v in {"q": q, "state": state}.items() if v}
     return render_template(
         "reviews/call.html",
