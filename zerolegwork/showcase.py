@@ -38,6 +38,7 @@ LEADER = ("econ_leader", "工信局 分管领导")
 ACCOUNTS = [
     ("econ1", "工信局 经办 (the 3-step 审批 chain: 经办 → 科长 econ_chief → 分管领导 econ_leader)"),
     (LEADER[0], LEADER[1] + " (last level of that chain)"),
+    ("expert1", "评审专家 expert1 … expert30 (30 experts in 6 fields; each sees only the panels they are on)"),
 ]
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 FUNCTIONS = {
@@ -160,7 +161,10 @@ def seed() -> None:
     overdue_one()
     from .calls import demo as calls_demo
 
-    calls_demo.seed()  # an open call for projects with the demo unit's applications
+    call = calls_demo.seed()  # an open call for projects with the demo unit's applications
+    from .reviews import demo as reviews_demo
+
+    reviews_demo.seed(call)  # 30 experts with accounts, one review of the call finished
 
 
 def three_step_chain() -> None:
@@ -256,7 +260,7 @@ def _user(username: str) -> User:
     return db.session.scalars(select(User).where(User.username == username)).one()
 
 
-def _actor(task: HumanTask) -> User:
+def actor_of(task: HumanTask) -> User:
     """Who acts: a holder of the task's post at its step, else the organisation's first ordinary member."""
     if task.post_id is not None:
         return db.session.scalars(
@@ -271,7 +275,7 @@ def _actor(task: HumanTask) -> User:
 
 
 def _complete(task: HumanTask, answers: dict[str, Any]) -> None:
-    user = _actor(task)
+    user = actor_of(task)
     for slot in runtime.task_form(task).get("evidence") or []:
         if isinstance(slot, dict) and slot.get("required") and task.project_id is not None:
             files.upload(user, task.project_id, slot["slot"], f"{slot['slot']}.pdf", io.BytesIO(PDF), task_id=task.id)
@@ -285,7 +289,7 @@ def _photo(task: HumanTask, step: int) -> None:
 
     if task.project_id is not None:
         name = f"现场照片-{PROGRESS[step][0]}.png"
-        files.upload(_actor(task), task.project_id, "site_photo", name, io.BytesIO(site_photo(step)), task_id=task.id)
+        files.upload(actor_of(task), task.project_id, "site_photo", name, io.BytesIO(site_photo(step)), task_id=task.id)
 
 
 def _answers(project: Project, task: HumanTask) -> dict[str, Any]:
