@@ -101,3 +101,12 @@ def _page(where: list[Any], page: int) -> tuple[list[ReviewPanel], int]:
         .offset((max(page, 1) - 1) * PER_PAGE)
     ).all()
     return list(rows), int(total)
+
+
+def account_names(panel: ReviewPanel) -> dict[int, str]:
+    """Expert id -> the user name the expert signs in with (the drawing department tells them), one statement."""
+    ids = {m.expert.user_id for m in panel.members if m.expert.user_id}
+    if not ids:
+        return {}
+    names = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples().all())
+    return {m.expert_id: names[m.expert.user_id] for m in panel.members if m.expert.user_id in names}

@@ -115,6 +115,7 @@ def detail(panel_id: int):  # type: ignore[no-untyped-def]
         matches=panels.rerun_matches(panel),
         project=access.subject_of(panel),
         result=scoring.aggregate(panel),
+        accounts=access.account_names(panel),
     )
 
 
