@@ -158,9 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n = 4 if args.smoke else args.applications
     dbs = ["sqlite"] if args.smoke else [d.strip() for d in args.db.split(",") if d.strip()]
-    print(
-        f"bench.review: {n} applications, 5 experts each; {platform.node()} {platform.processor() or platform.machine()}"
-    )
+    machine = f"{platform.node()} {platform.processor() or platform.machine()}"
+    print(f"bench.review: {n} applications, 5 experts each; {machine}")
     for name in dbs:
         if name == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
