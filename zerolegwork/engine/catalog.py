@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from . import hooks
 from .forms import FormError, parse_form
 from .scripting import lint_expression, lint_script
 from .variables import undefined_names
@@ -171,6 +172,10 @@ def _load_forms(folder: Path, problems: list[Problem]) -> dict[str, Any]:
             continue
         except FormError as exc:
             problems.append(Problem(name, exc.field or key, str(exc)))
+            continue
+        hook = data.get("hook")
+        if hook and hooks.names() and hook not in hooks.names():  # the app registered its hooks: check
+            problems.append(Problem(name, "hook", f"no step hook {hook!r} is registered by the platform"))
             continue
         forms[key] = data
     return forms

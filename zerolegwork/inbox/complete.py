@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..audit import services as audit
-from ..engine import runtime
+from ..engine import hooks, runtime
 from ..engine.forms import FormValidationError
 from ..engine.models import HumanTask, HumanTaskState
 from ..engine.routing import Actor
@@ -24,7 +24,7 @@ from ..files.slots import slots_of
 from ..orgs.models import User
 from ..projects import services as projects
 from ..records import services as records
-from . import claims, countersign, hooks
+from . import claims, countersign
 from .errors import CountersignError, TaskClaimedError
 
 READY = HumanTaskState.READY.value

@@ -1,4 +1,4 @@
-"""The domain work of the review's steps, registered as step hooks (inbox/hooks.py) by the forms' names.
+"""The domain work of the review's steps, registered as step hooks (engine/hooks.py) by the forms' names.
 
 Each hook finds the step's review case by the task's instance. A refusal is a FormValidationError with
 a Chinese message on the field (or `_form`), raised before the engine moves, so nothing is saved.
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..audit import services as audit
 from ..calls.models import ApplicationState
 from ..db import utcnow
+from ..engine import hooks
 from ..engine.forms import FormValidationError
 from ..engine.models import HumanTask
 from ..engine.routing import today_local
@@ -26,7 +27,6 @@ from ..experts.errors import FormError as PanelFormError
 from ..experts.errors import PanelError
 from ..experts.models import Aggregation, ReviewPanel
 from ..extensions import db
-from ..inbox import hooks
 from ..orgs.models import User
 from . import dossier
 from .models import CaseState, ReviewCase, Verdict

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..engine.models import HumanTask
-from ..engine.runtime import StepResult
-from ..orgs.models import User
+if TYPE_CHECKING:  # nothing of the engine at run time: the catalog reads this registry
+    from ..orgs.models import User
+    from .models import HumanTask
+    from .steps import StepResult
 
-Check = Callable[[User, HumanTask, dict[str, Any]], None]
-After = Callable[[User, HumanTask, StepResult], None]
+Check = Callable[["User", "HumanTask", dict[str, Any]], None]
+After = Callable[["User", "HumanTask", "StepResult"], None]
 
 
 @dataclass(frozen=True)
