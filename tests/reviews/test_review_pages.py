@@ -122,3 +122,34 @@ def _files(call: Any) -> Any:
     from tests.calls.conftest import files_for
 
     return files_for(call)
+
+
+def test_a_review_step_shows_the_panel_progress_and_the_unit_sees_the_questions(
+    client: Any, login: Any, people: dict[str, Any], call: Any, apply: Any
+) -> None:
+    from tests.reviews.conftest import PLAN, finish, ready, score_all
+
+    case = started(people["users"]["finance1"], call, apply(0))
+    finish(case, "accept_review", {"decision": "accept", "opinion": "齐全"})
+    finish(case, "make_plan", {**PLAN, "site_survey": ""})
+    finish(case, "form_panel", {"confirm_draw": "1"})
+    score_all(
+        case,
+        people["users"]["admin"],
+        [{f"score_{k}": "15" for k in ("compliance", "necessity", "feasibility", "budget", "performance")}],
+    )
+    login("finance1")
+    page = client.get(f"/tasks/{ready(case, 'material_review').id}").get_data(as_text=True)
+    assert 'data-testid="step-summary"' in page and "1 / 3" in page and f"/reviews/{case.id}" in page
+    finish_all = {f"score_{k}": "15" for k in ("compliance", "necessity", "feasibility", "budget", "performance")}
+    score_all(case, people["users"]["admin"], [finish_all, finish_all, finish_all])
+    finish(case, "material_review", {"note": ""})
+    finish(
+        case,
+        "presentation",
+        {"session_date": "2026-09-01", "place": "会议室", "minutes": "纪要", "questions": "请说明<b>资金</b>来源"},
+    )
+    login("unit1")
+    page = client.get(f"/tasks/{ready(case, 'defence').id}").get_data(as_text=True)
+    assert "请说明&lt;b&gt;资金&lt;/b&gt;来源" in page  # the experts' questions, escaped
+    assert "/ 3" not in page and "/panels/" not in page  # the unit sees neither the panel nor its progress

@@ -13,7 +13,7 @@ Either failing rolls the whole completion back: a step's domain work and its ans
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # nothing of the engine at run time: the catalog reads this registry
@@ -25,19 +25,40 @@ Check = Callable[["User", "HumanTask", dict[str, Any]], None]
 After = Callable[["User", "HumanTask", "StepResult"], None]
 
 
+@dataclass
+class Summary:
+    """What the task page shows of the step's domain beside the form: a titled list and links."""
+
+    title: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, url)
+
+
+Summarize = Callable[["User", "HumanTask", dict[str, Any]], Summary | None]
+
+
 @dataclass(frozen=True)
 class StepHook:
     name: str
     check: Check | None = None
     after: After | None = None
+    summary: Summarize | None = None  # (user, task, the task's data) -> what the page shows of the domain
 
 
 _HOOKS: dict[str, StepHook] = {}
 
 
-def register(name: str, *, check: Check | None = None, after: After | None = None) -> None:
+def register(
+    name: str, *, check: Check | None = None, after: After | None = None, summary: Summarize | None = None
+) -> None:
     """Register (or replace) the hook a form names by `name`."""
-    _HOOKS[name] = StepHook(name, check, after)
+    _HOOKS[name] = StepHook(name, check, after, summary)
+
+
+def summary_of(form: dict[str, Any], user: User, task: HumanTask, data: dict[str, Any]) -> Summary | None:
+    """The task page's summary of the step's domain, when the form's hook gives one."""
+    hook = _HOOKS.get(form.get("hook") or "")
+    return hook.summary(user, task, data) if hook is not None and hook.summary is not None else None
 
 
 def hook_of(name: str) -> StepHook:

@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import get_locale
 from sqlalchemy import exists, or_, select
 
-from ..engine import runtime
+from ..engine import hooks, runtime
 from ..engine.errors import TaskNotFoundError
 from ..engine.models import HumanTask, HumanTaskState, TaskStep
 from ..engine.routing import actor_for, may_act
@@ -51,6 +51,8 @@ class TaskPage:
     # for a reviewer what the record of an earlier step of this matter changed: (label, before, after)
     starting: dict[str, str] = field(default_factory=dict)
     changes: list[tuple[str, str, str]] = field(default_factory=list)
+    # the step's domain beside the form (a review's panel and score …), from the form's step hook
+    summary: hooks.Summary | None = None
 
     def known_values(self) -> dict[str, Any]:
         """Form fields the platform already knows, to fill in: the process's (a multi-instance item), then the
@@ -130,10 +132,11 @@ def task_page(user: User, task_id: int) -> TaskPage:
 
     slots = slots_of(form) if project is not None else []
     attachments = files.attachments_of(user, project.id, withdrawn=True) if slots and project is not None else []
+    data = runtime.task_context(ht)
     return TaskPage(
         ht,
         form,
-        runtime.task_context(ht),
+        data,
         project,
         [(t, n or t.org_code) for t, n in history],
         can_act,
@@ -152,6 +155,7 @@ def task_page(user: User, task_id: int) -> TaskPage:
         posts=posts_to_add(user) if can_act and not (held and held.blocks(user.id)) else [],
         starting=current.starting_values(form.get("record"), project) if can_act else {},
         changes=_changes(ht, form, [t for t, _n in history]),
+        summary=hooks.summary_of(form, user, ht, data),
     )
 
 

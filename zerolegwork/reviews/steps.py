@@ -30,6 +30,7 @@ from ..extensions import db
 from ..orgs.models import User
 from . import dossier
 from .models import CaseState, ReviewCase, Verdict
+from .summary import review_summary
 
 DEFAULT_SHEET = "subsidy"
 TRIM_FROM = 5
@@ -225,4 +226,5 @@ STEP_HOOKS: Mapping[str, dict[str, Any]] = {
 def register() -> None:
     """Register every review step's hook (the app factory calls this once)."""
     for name, parts in STEP_HOOKS.items():
-        hooks.register(name, **parts)
+        hooks.register(name, **parts, summary=review_summary)
+    hooks.register("review_defence", summary=review_summary)  # the unit's answers: no domain work, the questions
