@@ -104,6 +104,16 @@ POLICY: dict[str, Rule] = {
     "calls.export_applications": Rule.SIGNED_IN,  # as calls.detail
     "calls.apply": Rule.SIGNED_IN,  # project units in the call's scope, with their own projects
     "calls.withdraw": Rule.SIGNED_IN,  # the applying unit only, before the call closes
+    # the fund ledger (funds/services.py): whoever sees the project reads it; its unit and finance departments
+    # that see it enter payments; only the entering organisation reverses one or adds its voucher; else 404
+    "funds.project": Rule.SIGNED_IN,  # anyone who may see the project (project_scope)
+    "funds.add_payment": Rule.SIGNED_IN,  # the project's unit, or a finance department that sees the project
+    "funds.template": Rule.SIGNED_IN,  # as funds.add_payment
+    "funds.import_payments": Rule.SIGNED_IN,  # as funds.add_payment
+    "funds.reverse": Rule.SIGNED_IN,  # the organisation that entered the payment, on a project it sees
+    "funds.voucher": Rule.SIGNED_IN,  # as funds.reverse
+    "funds.exceptions": Rule.SIGNED_IN,  # departments and units: exceptions of the projects they see (project_scope)
+    "funds.export_exceptions": Rule.SIGNED_IN,  # as funds.exceptions
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)

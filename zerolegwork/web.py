@@ -82,6 +82,9 @@ def init_app(app: Flask) -> None:
     from .calls.views import bp as calls_bp
 
     app.register_blueprint(calls_bp)
+    from .funds.views import bp as funds_bp
+
+    app.register_blueprint(funds_bp)
     from .files.views import bp as files_bp
 
     app.register_blueprint(files_bp)
