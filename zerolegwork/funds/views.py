@@ -53,7 +53,9 @@ def _xlsx(content: bytes, name: str) -> Response:
 
 def _page(project_id: int, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
     page = ledger.fund_page(current_user, project_id, page_arg())
-    return render_template("funds/project.html", **page, errors={}, values={}, problems=[], **extra), status
+    return render_template(
+        "funds/project.html", **{"errors": {}, "values": {}, "problems": [], **page, **extra}
+    ), status
 
 
 @bp.route("/projects/<int:project_id>/funds")
