@@ -161,6 +161,9 @@ def seed() -> None:
     from .calls import demo as calls_demo
 
     calls_demo.seed()  # an open call for projects with the demo unit's applications
+    from .funds import demo as funds_demo
+
+    funds_demo.seed()  # the first demo project's fund ledger, with one payment still waiting for its voucher
 
 
 def three_step_chain() -> None:
