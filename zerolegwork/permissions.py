@@ -114,6 +114,8 @@ POLICY: dict[str, Rule] = {
     "funds.voucher": Rule.SIGNED_IN,  # as funds.reverse
     "funds.exceptions": Rule.SIGNED_IN,  # departments and units: exceptions of the projects they see (project_scope)
     "funds.export_exceptions": Rule.SIGNED_IN,  # as funds.exceptions
+    "funds.report_page": Rule.SIGNED_IN,  # as funds.exceptions: sums over the projects the user sees
+    "funds.report_download": Rule.SIGNED_IN,  # as funds.report_page
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)

@@ -22,17 +22,17 @@ from .services import contracts_of
 EXPORT_LIMIT = 100_000
 
 
-def _book(sheets: Iterable[tuple[str, list[str], Iterable[list[Any]]]]) -> bytes:
+def book(sheets: Iterable[tuple[str, list[str], Iterable[list[Any]]]]) -> bytes:
     from openpyxl import Workbook
 
-    book = Workbook(write_only=True)
+    workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
-        sheet = book.create_sheet(title[:31])
+        sheet = workbook.create_sheet(title[:31])
         sheet.append(write_only_row(sheet, header))
         for row in rows:
             sheet.append(write_only_row(sheet, row))
     out = io.BytesIO()
-    book.save(out)
+    workbook.save(out)
     return out.getvalue()
 
 
@@ -47,7 +47,7 @@ def template(project: Project, sources: dict[str, str]) -> bytes:
         [_("Contract number"), _("Title"), _("Party B"), _("Amount (10k yuan)")],
         *contracts,
     ]
-    return _book([("支付明细", header, []), ("填写说明", [project.code, project.name], guide)])
+    return book([("支付明细", header, []), ("填写说明", [project.code, project.name], guide)])
 
 
 def export_exceptions(user: User, query: ExceptionQuery, sources: dict[str, str]) -> bytes:
@@ -67,4 +67,4 @@ def export_exceptions(user: User, query: ExceptionQuery, sources: dict[str, str]
         for i, (e, p) in enumerate(db.session.execute(stmt).all(), start=1)
     ]
     audit.record("fund.exceptions_export", "fund_exception", "list", user.id, rows=len(body), filters=query.args())
-    return _book([(_("Fund exceptions"), header, body)])
+    return book([(_("Fund exceptions"), header, body)])

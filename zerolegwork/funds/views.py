@@ -18,7 +18,7 @@ from ..files.errors import EvidenceOwnerError, UploadError, message_for
 from ..http import page_arg
 from ..projects.sheet import MAX_FILE_BYTES
 from ..registration.services import regions
-from . import imports, ledger, listing, rules, services, sheets, vouchers
+from . import imports, ledger, listing, report, rules, services, sheets, vouchers
 from .errors import PaymentError, PaymentFormError, PaymentImportError, PaymentNotFoundError
 from .models import ExceptionRule
 
@@ -29,6 +29,7 @@ AUDIT_ACTIONS = {
     "payment.reverse": _l("Payment reversed"),
     "payment.voucher": _l("Payment voucher added"),
     "fund.exceptions_export": _l("Fund exceptions exported"),
+    "fund.report_export": _l("Fund reconciliation report exported"),
 }
 
 
@@ -186,3 +187,24 @@ def export_exceptions():  # type: ignore[no-untyped-def]
     content = sheets.export_exceptions(current_user, listing.ExceptionQuery.from_args(request.args, labels), labels)
     db.session.commit()
     return _xlsx(content, _("Fund exceptions"))
+
+
+@bp.route("/funds/report")
+@login_required
+def report_page():  # type: ignore[no-untyped-def]
+    if not listing.may_list(current_user):
+        abort(404)
+    table = report.build(current_user, report.grouping(request.args))
+    return render_template("funds/report.html", report=table, columns=report.COLUMNS, label=report.label)
+
+
+@bp.route("/funds/report.xlsx")
+@login_required
+def report_download():  # type: ignore[no-untyped-def]
+    if not listing.may_list(current_user):
+        abort(404)
+    table = report.build(current_user, report.grouping(request.args))
+    audit.record("fund.report_export", "fund_report", table.by, current_user.id, rows=len(table.rows))
+    content = report.workbook(table)
+    db.session.commit()
+    return _xlsx(content, table.title)
