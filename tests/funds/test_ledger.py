@@ -215,3 +215,27 @@ def test_reconciling_a_project_costs_the_same_statements_at_any_number_of_paymen
     add(300)
     many = statements()
     assert many == few == 6, (few, many)  # paid by source, contracts, arrangements, flagged, DELETE, INSERT
+
+
+def test_budget_arrangements_imported_through_the_api_reconcile_their_projects(app, project, pay):
+    from zerolegwork.api import tokens
+    from zerolegwork.api.models import TokenScope
+
+    pay("50.0000")
+    assert "source_over" in rules_of(project)
+    _row, token = tokens.issue_token("finance", "财政一体化", (TokenScope.READ, TokenScope.BUDGET_WRITE))
+    db.session.commit()
+    item = {
+        "project_id": project.id,
+        "year": 2026,
+        "amount": "50.0000",
+        "source": "central",
+        "document_no": "包财建〔2026〕15号",
+        "arranged_on": "2026-03-15",
+    }
+    resp = app.test_client().post(
+        "/api/v1/budget-arrangements", json=[item], headers={"Authorization": f"Bearer {token}"}
+    )
+    assert resp.status_code == 201
+    db.session.expire_all()
+    assert "source_over" not in rules_of(project)
