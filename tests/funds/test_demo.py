@@ -22,4 +22,6 @@ def test_the_demo_ledger_has_one_exception_and_is_added_once(client, login, peop
     page = client.get("/funds/exceptions").get_data(as_text=True)
     assert "2026-06-30 支付 包头市路桥建设集团有限公司 100.0000 万元，缺少支付凭证。" in page
     page = client.get(f"/projects/{people['projects'][0].id}/funds").get_data(as_text=True)
-    assert page.count('data-testid="payment"') == 4 and "包财建" not in page and "3,000.0000" in page
+    assert page.count('data-testid="payment"') == 4 and "包财建" not in page
+    assert page.count('data-testid="fund-source"') == 2
+    assert 'data-testid="arranged-total">5,000.0000<' in page and 'data-testid="paid-total">2,100.0000<' in page

@@ -69,7 +69,7 @@ def fund_page(user: User, project_id: int, page: int = 1) -> dict[str, Any]:
     ledger = ledger_of(project, with_flags=False)
     labels = dictionaries.labels("funding_source")
     codes = [c for c in labels if c in ledger.arranged or c in ledger.paid_by_source]
-    codes += sorted(set(ledger.arranged) | set(ledger.paid_by_source) - set(codes) - set(labels))
+    codes += sorted((set(ledger.arranged) | set(ledger.paid_by_source)) - set(labels))  # codes no entry names
     sources = [
         SourceRow(c, labels.get(c, c), ledger.arranged.get(c, ZERO), ledger.paid_by_source.get(c, ZERO)) for c in codes
     ]
