@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,17 @@ def _env(name: str, default: str) -> str:
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
+
+
+def _decimal(name: str, default: Decimal) -> Decimal:
+    raw = os.environ.get(name, str(default))
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise UnsafeConfigError(f"{name} must be a decimal number, not {raw!r}") from None
+    if not value.is_finite():
+        raise UnsafeConfigError(f"{name} must be a decimal number, not {raw!r}")
+    return value
 
 
 def _float(name: str, default: float) -> float:
@@ -98,6 +110,9 @@ class Settings:
     s3_secret_key: str = ""
     # The region the S3 client signs requests for (MinIO accepts the default).
     s3_region: str = "us-east-1"
+    # How far a project's 累计投资 (from its progress reports) and the sum of its payments may differ, in
+    # percent of 累计投资, before the fund reconciliation flags it (funds/rules.py). A decimal, never a float.
+    fund_tolerance_percent: Decimal = Decimal("10")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -139,6 +154,7 @@ class Settings:
             s3_access_key=_env("ZLW_S3_ACCESS_KEY", d.s3_access_key),
             s3_secret_key=_env("ZLW_S3_SECRET_KEY", d.s3_secret_key),
             s3_region=_env("ZLW_S3_REGION", d.s3_region),
+            fund_tolerance_percent=_decimal("ZLW_FUND_TOLERANCE_PERCENT", d.fund_tolerance_percent),
         )
 
     def check(self) -> None:
@@ -152,6 +168,10 @@ class Settings:
             )
         if self.env == "production" and len(self.secret_key) < 32:
             raise UnsafeConfigError("ZLW_SECRET_KEY must be at least 32 characters in production")
+        if not (Decimal(0) <= self.fund_tolerance_percent <= Decimal(100)):
+            raise UnsafeConfigError(
+                f"ZLW_FUND_TOLERANCE_PERCENT must be between 0 and 100, not {self.fund_tolerance_percent}"
+            )
         if self.mi_detach_at < 1:
             raise UnsafeConfigError(f"ZLW_MI_DETACH_AT must be at least 1, not {self.mi_detach_at}")
 

@@ -107,6 +107,18 @@ POLICY: dict[str, Rule] = {
     "reviews.call_reviews": Rule.SIGNED_IN,  # the call's issuing department only (reviews.services)
     "reviews.start": Rule.SIGNED_IN,  # 确定项目: the call's issuing department only
     "reviews.case": Rule.SIGNED_IN,  # the issuer, the review centre (all of it); the applicant unit (steps, result)
+    # the fund ledger (funds/services.py): whoever sees the project reads it; its unit and finance departments
+    # that see it enter payments; only the entering organisation reverses one or adds its voucher; else 404
+    "funds.project": Rule.SIGNED_IN,  # anyone who may see the project (project_scope)
+    "funds.add_payment": Rule.SIGNED_IN,  # the project's unit, or a finance department that sees the project
+    "funds.template": Rule.SIGNED_IN,  # as funds.add_payment
+    "funds.import_payments": Rule.SIGNED_IN,  # as funds.add_payment
+    "funds.reverse": Rule.SIGNED_IN,  # the organisation that entered the payment, on a project it sees
+    "funds.voucher": Rule.SIGNED_IN,  # as funds.reverse
+    "funds.exceptions": Rule.SIGNED_IN,  # departments and units: exceptions of the projects they see (project_scope)
+    "funds.export_exceptions": Rule.SIGNED_IN,  # as funds.exceptions
+    "funds.report_page": Rule.SIGNED_IN,  # as funds.exceptions: sums over the projects the user sees
+    "funds.report_download": Rule.SIGNED_IN,  # as funds.report_page
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)

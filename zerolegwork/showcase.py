@@ -162,8 +162,10 @@ def seed() -> None:
     from .calls import demo as calls_demo
 
     call = calls_demo.seed()  # an open call for projects with the demo unit's applications
+    from .funds import demo as funds_demo
     from .reviews import demo as reviews_demo
 
+    funds_demo.seed()  # the first demo project's fund ledger, with one payment still waiting for its voucher
     reviews_demo.seed(call)  # 30 experts with accounts, one review of the call finished
 
 

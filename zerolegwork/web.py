@@ -87,6 +87,9 @@ def init_app(app: Flask) -> None:
 
     review_steps.register()
     app.register_blueprint(reviews_bp)
+    from .funds.views import bp as funds_bp
+
+    app.register_blueprint(funds_bp)
     from .files.views import bp as files_bp
 
     app.register_blueprint(files_bp)

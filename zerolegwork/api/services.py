@@ -300,6 +300,10 @@ def import_arrangements(user: User, token: ApiToken, items: list[dict[str, Any]]
                 document_no=row.document_no,
             )
         out.append(arrangement_dict(row, code))
+    if created:
+        from ..funds.reconcile import refresh_projects  # the arranged amounts changed: reconcile the projects again
+
+        refresh_projects({key[0] for _i, _c, key, _v in keyed})
     return ImportResult(created, len(out) - created, out)
 
 

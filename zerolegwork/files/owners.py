@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +17,11 @@ from .models import Attachment
 from .slots import SITE_PHOTO, Slot, slots_of
 
 LOG_PREFIX = "log_"  # construction-log photos: one slot per entry (projects/log.py photo_slot)
+# slots whose line a domain decides: prefix -> function(user, project, slot) giving the line's organisation
+# id, or None when the user may not add to it (e.g. funds/vouchers.py: a payment's voucher, "pay<id>_voucher")
+PREFIX_OWNERS: dict[str, Callable[[User, Project, str], int | None]] = {}
+# and what that domain does when a version of such a slot is withdrawn (files.services.withdraw calls it)
+PREFIX_WITHDRAWN: dict[str, Callable[[Attachment], None]] = {}
 
 # the slots of the newest deployment, keyed by (database, newest definition id and hash); droppable
 _declared: dict[tuple[str, int | None, str | None], dict[str, Slot]] = {}
@@ -92,6 +97,12 @@ def line_owner(user: User, project: Project, slot: str) -> int:
         if entry_org is None:
             raise EvidenceOwnerError("log")
         return entry_org
+    for prefix, decide in PREFIX_OWNERS.items():
+        if slot.startswith(prefix):
+            line = decide(user, project, slot)
+            if line is None:
+                raise EvidenceOwnerError("unit")
+            return line
     owner = owner_of_slot(slot)
     department = user.org.kind == OrgKind.DEPARTMENT
     if owner in ("reviewer", "each") and department:

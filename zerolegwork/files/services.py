@@ -153,6 +153,9 @@ def withdraw(user: User, attachment_id: int) -> Attachment:
     attachment.withdrawn_at = utcnow()
     attachment.withdrawn_by_id = user.id
     db.session.flush()
+    for prefix, after in owners.PREFIX_WITHDRAWN.items():
+        if attachment.slot.startswith(prefix):
+            after(attachment)
     audit.record(
         "file.withdraw",
         "attachment",

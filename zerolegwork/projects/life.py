@@ -175,8 +175,10 @@ def evidence(user: User, project: Project) -> tuple[list[Any], list[Any]]:
     # construction-log photos are shown with their entries, not here
     attachments = [a for a in files.attachments_of(user, project.id, withdrawn=True) if not a.slot.startswith("log_")]
     from ..calls.applications import slot_labels  # a call's required attachments: named by the call
+    from ..funds.vouchers import slot_labels as voucher_labels  # payments' vouchers: named by their payment
 
-    labels = slot_labels({a.slot for a in attachments if a.slot not in slots})
+    unnamed = {a.slot for a in attachments if a.slot not in slots}
+    labels = slot_labels(unnamed) | voucher_labels(unnamed)
     for a in attachments:
         slots.setdefault(a.slot, Slot(a.slot, labels.get(a.slot) or {"zh_CN": a.slot, "en": a.slot}))
     present = {a.slot for a in attachments}

@@ -102,6 +102,10 @@ def write(kind: str, project_id: int, answers: Mapping[str, Any], actor_id: int 
     row = _WRITERS[kind](project, values, common)
     db.session.add(row)
     db.session.flush()
+    if kind in _RECONCILED:
+        from ..funds.reconcile import refresh  # a contract or 累计投资 changed: reconcile the fund ledger again
+
+        refresh(project)
     return row
 
 
@@ -293,3 +297,5 @@ _WRITERS: dict[str, Callable[[Project, Mapping[str, Any], dict[str, Any]], Any]]
 }
 # kinds that change the project row or number their rows lock the project first
 _LOCKING = frozenset({"project_info", "investment_plan", "progress_report"})
+# kinds the fund reconciliation reads (funds/reconcile.py): a filed contract, a progress report's 累计投资
+_RECONCILED = frozenset({"contract", "progress_report"})

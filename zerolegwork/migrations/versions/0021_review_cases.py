@@ -1,7 +1,7 @@
 """Review cases: one application to a call under the eleven-step review process (issue 15 item 2).
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0018
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = "0021"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
