@@ -17,7 +17,7 @@ from ..demo import DEMO_PASSWORD
 from ..engine import runtime
 from ..engine.models import HumanTask, HumanTaskState
 from ..engine.routing import today_local
-from ..experts import accounts, panels, scoring
+from ..experts import accounts, panels, scoring, sheets
 from ..experts.models import ReviewPanel
 from ..extensions import db
 from ..files import services as files
@@ -51,6 +51,7 @@ SCORES = (
 
 def seed_pool() -> None:
     """Fill the city's pool to 30 experts, five per field, each with an account expertN (once)."""
+    sheets.seed_sheets()  # the shipped scoring sheets (a database made without the migrations has none)
     top = db.session.scalars(select(Region).where(Region.parent_id.is_(None))).one()
     have = db.session.scalar(select(func.count(Expert.id))) or 0
     for i in range(have, POOL_SIZE):

@@ -122,6 +122,9 @@ def check_panel(user: User, task: HumanTask, answers: dict[str, Any]) -> None:
             aggregation=plan.get("aggregation") or Aggregation.MEAN,
         )
     except PanelFormError as exc:
+        if "sheet_code" in exc.errors:
+            message = _("The scoring sheet %(code)s is not available.", code=plan.get("sheet") or DEFAULT_SHEET)
+            raise FormValidationError({"_form": message}) from None
         raise FormValidationError({"_form": "；".join(exc.errors.values())}) from None
     except PanelError as exc:
         raise FormValidationError({"_form": str(exc)}) from None
