@@ -88,7 +88,11 @@ def manifest(case: ReviewCase) -> tuple[list[dict[str, Any]], str]:
 
 
 def use_result(user: User, case: ReviewCase) -> None:
-    """结果运用: the concluded result is used (the review library keeps it)."""
+    """结果运用: record that the concluded result is used (audit only so far).
+
+    Not yet: the review library (branch `library`, zerolegwork/review_library) is to receive the entry here
+    through its `enter()`; until it is merged the result lives on the case alone.
+    """
     audit.record(
         "review.use",
         "review_case",

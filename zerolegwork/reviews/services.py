@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
 from ..audit import services as audit
 from ..calls.models import ApplicationState, CallApplication, CallState, ProjectCall
@@ -21,7 +21,8 @@ from ..engine.errors import NotAllowedToActError
 from ..engine.models import HumanTask, HumanTaskState
 from ..extensions import db
 from ..inbox.complete import complete
-from ..orgs.models import OrgKind, User
+from ..orgs.models import Organisation, OrgKind, User
+from ..projects.models import Project
 from .errors import ReviewError, ReviewNotFoundError
 from .models import CaseState, ReviewCase
 
@@ -155,6 +156,35 @@ def open_steps(instance_ids: Iterable[int]) -> dict[int, list[HumanTask]]:
     for row in rows:
         found[row.instance_id].append(row)
     return found
+
+
+def call_rows_query(call: ProjectCall, q: str, state: str) -> Select[Any]:
+    """A call's applications (not withdrawn) with their case, project and unit, filtered by text and review state."""
+    stmt = (
+        select(CallApplication, ReviewCase, Project, Organisation)
+        .join(Project, Project.id == CallApplication.project_id)
+        .join(Organisation, Organisation.id == CallApplication.unit_id)
+        .outerjoin(ReviewCase, ReviewCase.application_id == CallApplication.id)
+        .where(CallApplication.call_id == call.id, CallApplication.state != ApplicationState.WITHDRAWN)
+    )
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Project.name.like(like), Project.code.like(like)))
+    if state == "none":
+        stmt = stmt.where(ReviewCase.id.is_(None))
+    elif state in set(CaseState):
+        stmt = stmt.where(ReviewCase.state == state)
+    return stmt
+
+
+def count_call_rows(call: ProjectCall, q: str, state: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(call_rows_query(call, q, state).subquery())) or 0
+
+
+def call_rows(call: ProjectCall, q: str, state: str, page: int, per_page: int) -> list[Any]:
+    """One page of (application, case or None, project, unit) rows, in one statement."""
+    stmt = call_rows_query(call, q, state).order_by(CallApplication.id).limit(per_page).offset((page - 1) * per_page)
+    return list(db.session.execute(stmt).all())
 
 
 def counts_by_state(call: ProjectCall) -> dict[str, int]:

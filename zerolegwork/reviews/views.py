@@ -6,22 +6,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
 
 from ..audit import services as audit
 from ..calls.errors import CallNotFoundError
-from ..calls.models import ApplicationState, CallApplication
 from ..calls.services import get_managed_call
 from ..engine.errors import EngineError
 from ..engine.forms import FormValidationError
 from ..experts.models import ReviewPanel
 from ..extensions import db
 from ..http import page_arg
-from ..orgs.models import Organisation
-from ..projects.models import Project
 from . import progress, services
 from .errors import ReviewError, ReviewNotFoundError
-from .models import CaseState, ReviewCase
+from .models import CaseState
 
 bp = Blueprint("reviews", __name__, template_folder="templates")
 PER_PAGE = 20
@@ -50,23 +46,9 @@ def call_reviews(call_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     q = (request.args.get("q") or "").strip()[:100]
     state = request.args.get("state") or ""
-    stmt = (
-        select(CallApplication, ReviewCase, Project, Organisation)
-        .join(Project, Project.id == CallApplication.project_id)
-        .join(Organisation, Organisation.id == CallApplication.unit_id)
-        .outerjoin(ReviewCase, ReviewCase.application_id == CallApplication.id)
-        .where(CallApplication.call_id == call.id, CallApplication.state != ApplicationState.WITHDRAWN)
-    )
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Project.name.like(like), Project.code.like(like)))
-    if state == "none":
-        stmt = stmt.where(ReviewCase.id.is_(None))
-    elif state in set(CaseState):
-        stmt = stmt.where(ReviewCase.state == state)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = services.count_call_rows(call, q, state)
     page = page_arg(max(1, (total + PER_PAGE - 1) // PER_PAGE))
-    rows = db.session.execute(stmt.order_by(CallApplication.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    rows = services.call_rows(call, q, state, page, PER_PAGE)
     waiting = services.open_steps(c.instance_id for _a, c, _p, _u in rows if c is not None and c.instance_id)
     args = {k: v for k, v in {"q": q, "state": state}.items() if v}
     return render_template(
