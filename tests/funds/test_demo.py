@@ -11,7 +11,7 @@ from zerolegwork.funds import demo
 from zerolegwork.funds.models import FundException, Payment
 
 
-def test_the_demo_ledger_has_one_exception_and_is_added_once(client, login, people):
+def test_the_demo_ledger_is_on_the_project_under_construction_with_one_exception_added_once(client, login, people):
     assert len(demo.seed()) == 4
     db.session.commit()
     assert demo.seed() == []
@@ -21,7 +21,8 @@ def test_the_demo_ledger_has_one_exception_and_is_added_once(client, login, peop
     login("finance1")
     page = client.get("/funds/exceptions").get_data(as_text=True)
     assert "2026-06-30 支付 包头市路桥建设集团有限公司 100.0000 万元，缺少支付凭证。" in page
-    page = client.get(f"/projects/{people['projects'][0].id}/funds").get_data(as_text=True)
+    building = next(p for p in people["projects"] if p.management_status == "在建")
+    page = client.get(f"/projects/{building.id}/funds").get_data(as_text=True)
     assert page.count('data-testid="payment"') == 4 and "包财建" not in page
     assert page.count('data-testid="fund-source"') == 2
     assert 'data-testid="arranged-total">5,000.0000<' in page and 'data-testid="paid-total">2,100.0000<' in page

@@ -1,4 +1,4 @@
-"""The demo's fund ledger: the first demo project's arrangements, a contract, payments and one exception.
+"""The demo's fund ledger: the project under construction gets arrangements, a contract, payments and one exception.
 
 Added by the showcase (`flask zlw serve` / `seed-demo`) through the services as people would: the
 finance system's budget arrangements (central and city money), the filed construction contract, a
@@ -23,14 +23,19 @@ from .models import Payment
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 CONTRACTOR = "包头市路桥建设集团有限公司"
+BUILDING = "在建"
 
 
 def seed() -> list[Payment]:
-    """Give the demo unit's first project its ledger, once (flush only)."""
+    """Give the demo unit's project under construction (在建) its ledger, once (flush only).
+
+    Not the first project: that one stays a draft with nothing reported, as the README's walkthrough starts it.
+    """
     unit = db.session.scalars(select(User).where(User.username == "unit1")).first()
     if unit is None:
         return []
-    project = db.session.scalars(select(Project).where(Project.unit_id == unit.org_id).order_by(Project.id)).first()
+    mine = select(Project).where(Project.unit_id == unit.org_id)
+    project = db.session.scalars(mine.where(Project.management_status == BUILDING).order_by(Project.id)).first()
     if project is None or db.session.scalar(select(Payment.id).where(Payment.project_id == project.id).limit(1)):
         return []
     for number, source, amount in ((12, "central", "3000"), (15, "city", "2000")):
@@ -48,7 +53,7 @@ def seed() -> list[Payment]:
         "contract",
         project.id,
         {
-            "title": "友谊大街道路改造工程施工合同（HT-2026-01）",
+            "title": "东河区老旧小区改造（一期）施工合同（HT-2026-01）",
             "contract_type": "施工",
             "party_a": unit.org.name,
             "party_b": CONTRACTOR,
