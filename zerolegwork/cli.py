@@ -216,6 +216,17 @@ def sweep_cmd() -> None:
     click.echo(f"advanced {sweep()} instance(s)")
 
 
+@zlw.command("exchange-send")
+@with_appcontext
+def exchange_send_cmd() -> None:
+    """Push the finance system's messages that are due now (the sweep does this on its own)."""
+    from .exchange import sender
+
+    if not current_app.config["ZLW"].finance_push_url:
+        raise click.UsageError("ZLW_FINANCE_PUSH_URL is not set: nothing is pushed")
+    click.echo(f"delivered {sender.deliver_due()} message(s)")
+
+
 @zlw.command("relay")
 @click.option("--once", is_flag=True, help="Relay once and exit.")
 @with_appcontext

@@ -113,6 +113,13 @@ class Settings:
     # How far a project's 累计投资 (from its progress reports) and the sum of its payments may differ, in
     # percent of 累计投资, before the fund reconciliation flags it (funds/rules.py). A decimal, never a float.
     fund_tolerance_percent: Decimal = Decimal("10")
+    # The finance integrated system's (财政一体化) endpoint for outbound pushes (exchange/): project status,
+    # arranged and paid amounts, POSTed as JSON with an Idempotency-Key; empty = no pushes are recorded.
+    finance_push_url: str = ""
+    # Sent as `Authorization: Bearer <token>` when set.
+    finance_push_token: str = ""
+    # Seconds to wait for the endpoint's answer before the attempt counts as failed.
+    finance_push_timeout: float = 5.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -155,6 +162,9 @@ class Settings:
             s3_secret_key=_env("ZLW_S3_SECRET_KEY", d.s3_secret_key),
             s3_region=_env("ZLW_S3_REGION", d.s3_region),
             fund_tolerance_percent=_decimal("ZLW_FUND_TOLERANCE_PERCENT", d.fund_tolerance_percent),
+            finance_push_url=_env("ZLW_FINANCE_PUSH_URL", d.finance_push_url),
+            finance_push_token=_env("ZLW_FINANCE_PUSH_TOKEN", d.finance_push_token),
+            finance_push_timeout=_float("ZLW_FINANCE_PUSH_TIMEOUT", d.finance_push_timeout),
         )
 
     def check(self) -> None:
@@ -171,6 +181,14 @@ class Settings:
         if not (Decimal(0) <= self.fund_tolerance_percent <= Decimal(100)):
             raise UnsafeConfigError(
                 f"ZLW_FUND_TOLERANCE_PERCENT must be between 0 and 100, not {self.fund_tolerance_percent}"
+            )
+        if self.finance_push_url and not self.finance_push_url.startswith(("http://", "https://")):
+            raise UnsafeConfigError(
+                f"ZLW_FINANCE_PUSH_URL must be an http:// or https:// address, not {self.finance_push_url!r}"
+            )
+        if not (0 < self.finance_push_timeout <= 60):
+            raise UnsafeConfigError(
+                f"ZLW_FINANCE_PUSH_TIMEOUT must be between 0 and 60 seconds, not {self.finance_push_timeout}"
             )
         if self.mi_detach_at < 1:
             raise UnsafeConfigError(f"ZLW_MI_DETACH_AT must be at least 1, not {self.mi_detach_at}")

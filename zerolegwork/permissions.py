@@ -109,6 +109,9 @@ POLICY: dict[str, Rule] = {
     "reviews.case": Rule.SIGNED_IN,  # the issuer, the review centre (all of it); the applicant unit (steps, result)
     # the fund ledger (funds/services.py): whoever sees the project reads it; its unit and finance departments
     # that see it enter payments; only the entering organisation reverses one or adds its voucher; else 404
+    "exchange.index": Rule.ANALYST,  # the exchange log with the finance system: analysts and platform admins
+    "exchange.message": Rule.ANALYST,
+    "exchange.replay": Rule.ANALYST,
     "funds.project": Rule.SIGNED_IN,  # anyone who may see the project (project_scope)
     "funds.add_payment": Rule.SIGNED_IN,  # the project's unit, or a finance department that sees the project
     "funds.template": Rule.SIGNED_IN,  # as funds.add_payment
@@ -159,6 +162,7 @@ POLICY: dict[str, Rule] = {
     "api.reviews": Rule.SIGNED_IN,
     "api.arrangements": Rule.SIGNED_IN,
     "api.import_arrangements": Rule.SIGNED_IN,  # and the token scope budget:write (api/__init__.py SCOPES)
+    "api.import_payments": Rule.SIGNED_IN,  # budget:write, a project the token's user sees and may enter payments on
     "api.openapi": Rule.PUBLIC,  # the document describes the API; it holds no data
     # project library
     "transfer.map_import": Rule.REGION_ADMIN,  # the import's mapping step, the same rules as the upload

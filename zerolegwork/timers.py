@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, current_app
 
 from . import jobs
 from .audit import chain as audit_chain
@@ -27,6 +27,10 @@ def sweep(now: datetime | None = None) -> int:
     advanced += _each(sweeps.due_filings(now), sweeps.acknowledge_filing, now)
     advanced += _each(sweeps.overdue_to_escalate(now), _escalate, now)
     warn_near_limit(now)
+    if current_app.config["ZLW"].finance_push_url:
+        from .exchange import sender
+
+        sender.schedule()  # pushes to the finance system that are due: one delivery job
     audit_chain.seal(wait=False)  # chain the events written since the last sweep; skip if another process seals
     db.session.commit()
     return advanced

@@ -90,6 +90,10 @@ def init_app(app: Flask) -> None:
     from .funds.views import bp as funds_bp
 
     app.register_blueprint(funds_bp)
+    from .exchange import capture as exchange_capture  # noqa: F401  (changes become outbound messages)
+    from .exchange.views import bp as exchange_bp
+
+    app.register_blueprint(exchange_bp)
     from .files.views import bp as files_bp
 
     app.register_blueprint(files_bp)

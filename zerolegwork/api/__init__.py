@@ -21,7 +21,7 @@ from .models import TokenScope
 # set by the session interface: the request came with the session cookie of a signed-in browser
 BROWSER_SESSION = "zerolegwork.api.browser_session"
 # endpoints that need more than the `read` scope
-SCOPES = {"api.import_arrangements": TokenScope.BUDGET_WRITE}
+SCOPES = {"api.import_arrangements": TokenScope.BUDGET_WRITE, "api.import_payments": TokenScope.BUDGET_WRITE}
 
 
 def is_api_path(path: str) -> bool:

@@ -52,6 +52,14 @@ class ArrangementConflictError(ArrangementError):
     """Some items contradict an arrangement already kept under the same project, year and document (409)."""
 
 
+class PaymentRowsError(ApiError):
+    """Payments refused as a whole (422); `errors` maps the item's index (text, 0-based) to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(f"{len(errors)} item(s) refused")
+        self.errors = errors
+
+
 class TokenIssueError(ApiError):
     """A token cannot be issued: `reason` is unknown_org, inactive_org, unknown_user, foreign_user, scope, days."""
 
@@ -64,7 +72,7 @@ def error_response(exc: ApiError) -> Response:
     """The JSON answer to a refused API request: status, Chinese message, per-field or per-item errors."""
     status, message = message_for(exc)
     body: dict[str, Any] = {"error": message, "status": status}
-    if isinstance(exc, BadRequestError | ArrangementError):
+    if isinstance(exc, BadRequestError | ArrangementError | PaymentRowsError):
         body["errors"] = exc.errors
     response = jsonify(body)
     response.status_code = status
@@ -93,4 +101,6 @@ def message_for(exc: ApiError) -> tuple[int, str]:
         return 409, _(
             "Nothing was imported: %(n)s item(s) contradict arrangements already kept; see errors.", n=len(exc.errors)
         )
+    if isinstance(exc, PaymentRowsError):
+        return 422, _("Nothing was entered: %(n)s payment(s) are not valid; see errors.", n=len(exc.errors))
     return 400, _("The request is not what this endpoint reads; see errors.")

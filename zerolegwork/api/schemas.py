@@ -335,3 +335,25 @@ class ArrangementInSchema(Schema):
             raise ValidationError(_("The amount cannot be 0."), "amount")
         if not str(data.get("document_no", "x")).strip():
             raise ValidationError(_("The document number cannot be blank."), "document_no")
+
+
+MAX_PAYMENTS = 1000
+
+
+class PaymentInSchema(Schema):
+    """One payment of the project from the finance system: its fields are checked as the payment form's."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    paid_on = fields.Date(required=True, metadata={"example": "2026-09-01", "description": "not in the future"})
+    amount = AmountField(
+        required=True,
+        metadata={"type": "string", "pattern": AMOUNT_PATTERN, "example": "120.0000", "description": "万元, above 0"},
+    )
+    payee = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES), metadata={"description": "资金来源"})
+    contract = fields.String(
+        load_default="", validate=validate.Length(max=300), metadata={"description": "the contract's id or exact title"}
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=500))

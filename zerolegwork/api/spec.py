@@ -174,6 +174,35 @@ def build() -> dict[str, Any]:
         },
     )
     spec.path(
+        path=f"{PREFIX}/projects/{{project_id}}/payments",
+        operations={
+            "post": {
+                "summary": "Enter payments (拨付) of the project from the finance system, all or nothing",
+                "description": (
+                    "Needs the scope `budget:write`. Each item is checked as the payment form checks it (date, "
+                    "amount above 0 in 万元, payee, funding source, the contract by id or exact title); one bad "
+                    "item refuses the whole list (422, errors by item index). The payments are reconciled at once."
+                ),
+                "tags": ["budget"],
+                "parameters": [PROJECT_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "maxItems": s.MAX_PAYMENTS, "items": s.PaymentInSchema}
+                        }
+                    },
+                },
+                "responses": _responses(
+                    {"201": {"description": "The payments were entered", "content": {"application/json": {}}}},
+                    400,
+                    404,
+                    422,
+                ),
+            }
+        },
+    )
+    spec.path(
         path=f"{PREFIX}/openapi.json",
         operations={
             "get": {

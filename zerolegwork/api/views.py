@@ -144,6 +144,16 @@ def import_arrangements():  # type: ignore[no-untyped-def]
     return ImportResultSchema().dump(result), 201 if result.created else 200
 
 
+@bp.post("/projects/<int:project_id>/payments")
+def import_payments(project_id: int):  # type: ignore[no-untyped-def]
+    from ..exchange.inbound import enter_payments
+
+    found = services.project(current_user, _id(project_id))
+    ids = enter_payments(current_user, found, request.get_json(silent=True))
+    db.session.commit()
+    return {"created": len(ids), "payment_ids": ids}, 201
+
+
 def _load_items(body: list[Any]) -> list[dict[str, Any]]:
     """Every item loaded on its own, so each invalid one gets all its errors; ArrangementInvalidError if any."""
     schema = ArrangementInSchema()

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 # job name -> "module:function"; a job takes ids (never objects) as keyword arguments.
 JOBS: dict[str, str] = {
     "notify_tasks_ready": "zerolegwork.notify.services:notify_tasks_ready",
+    "exchange_deliver": "zerolegwork.exchange.sender:run_job",
     "migrate_batch": "zerolegwork.processes.migrations:run_batch",
     "probe": "zerolegwork.notify.services:probe",
     "report_batch": "zerolegwork.reports.batch.services:run_batch",
