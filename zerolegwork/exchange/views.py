@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -92,7 +93,10 @@ def message(message_id: int):  # type: ignore[no-untyped-def]
         select(ExchangeAttempt).where(ExchangeAttempt.message_id == found.id).order_by(ExchangeAttempt.id.desc())
     )
     project = db.session.get(Project, found.project_id) if found.project_id else None
-    return render_template("exchange/message.html", m=found, project=project, attempts=list(attempts))
+    payload_text = json.dumps(found.payload, ensure_ascii=False, indent=2, sort_keys=True)
+    return render_template(
+        "exchange/message.html", m=found, project=project, attempts=list(attempts), payload_text=payload_text
+    )
 
 
 @bp.post("/<int:message_id>/replay")
