@@ -17,6 +17,8 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from ...api.models import BudgetArrangement
+from ...funds.models import Payment
 from ...orgs.models import User
 from ...projects import library
 from ...projects.models import Project
@@ -48,6 +50,8 @@ class _Joins:
     procurement: Subquery | None = None
     acceptance: Subquery | None = None
     evaluation: Subquery | None = None
+    paid: Subquery | None = None
+    arranged: Subquery | None = None
 
 
 def _current_plan(as_of: datetime) -> Subquery:
@@ -87,6 +91,20 @@ def _per_project(model: Any, sums: dict[str, Any], as_of: datetime, name: str) -
         select(model.project_id, *[func.sum(col).label(label) for label, col in sums.items()])
         .where(model.created_at <= as_of)
         .group_by(model.project_id)
+        .subquery(name)
+    )
+
+
+def _per_source(model: Any, by_source: bool, as_of: datetime, name: str) -> Subquery:
+    """A money table's sum per project, or per project and funding source when the report goes by source.
+
+    Payments sum with their reversals (net); arrangements as imported. Rows created by the time only.
+    """
+    keys = [model.project_id, model.source] if by_source else [model.project_id]
+    return (
+        select(*keys, func.sum(model.amount).label("amount"))
+        .where(model.created_at <= as_of)
+        .group_by(*keys)
         .subquery(name)
     )
 
@@ -134,6 +152,10 @@ def _components(definition: Definition, joins: _Joins) -> dict[str, ColumnElemen
             as_of,
             "evaluation",
         )
+    if "paid" in needed:
+        joins.paid = _per_source(Payment, by_source, as_of, "paid")
+    if "arranged" in needed:
+        joins.arranged = _per_source(BudgetArrangement, by_source, as_of, "arranged")
     exprs: dict[str, ColumnElement[Any]] = {}
     for name in sorted(needed):
         if name == "n":
@@ -165,6 +187,10 @@ def _components(definition: Definition, joins: _Joins) -> dict[str, ColumnElemen
             exprs[name] = _money(joins.evaluation.c.score)  # type: ignore[union-attr]
         elif name == "eval_n":
             exprs[name] = func.count(joins.evaluation.c.score)  # type: ignore[union-attr]
+        elif name == "paid":
+            exprs[name] = _money(joins.paid.c.amount)  # type: ignore[union-attr]
+        elif name == "arranged":
+            exprs[name] = _money(joins.arranged.c.amount)  # type: ignore[union-attr]
         elif name == "eval_excellent":
             exprs[name] = func.sum(case((joins.evaluation.c.grade == "优", 1), else_=0))  # type: ignore[union-attr]
     return exprs
@@ -184,6 +210,13 @@ def statement(user: User, definition: Definition, as_of: datetime) -> Any:
     for sub in (joins.funding, joins.progress, joins.contract, joins.procurement, joins.acceptance, joins.evaluation):
         if sub is not None:
             stmt = stmt.outerjoin(sub, sub.c.project_id == Project.id)
+    for sub in (joins.paid, joins.arranged):
+        if sub is None:
+            continue
+        on = sub.c.project_id == Project.id
+        if joins.source is not None:  # by source: each funding line meets its own source's money
+            on = and_(on, sub.c.source == FundingSource.source)
+        stmt = stmt.outerjoin(sub, on)
     conditions = [Project.created_at <= as_of]
     if scoped is not None:
         conditions.append(scoped)
