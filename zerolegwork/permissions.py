@@ -122,6 +122,7 @@ POLICY: dict[str, Rule] = {
     "funds.export_exceptions": Rule.SIGNED_IN,  # as funds.exceptions
     "funds.report_page": Rule.SIGNED_IN,  # as funds.exceptions: sums over the projects the user sees
     "funds.report_download": Rule.SIGNED_IN,  # as funds.report_page
+    "funds.report_pdf": Rule.SIGNED_IN,  # as funds.report_page
     "audit.index": Rule.AUDITOR,
     "audit.verify": Rule.AUDITOR,
     # files domain (attachments)

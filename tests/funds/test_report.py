@@ -48,3 +48,17 @@ def test_the_report_sums_arranged_and_paid_money_by_region_and_source(
     login("agency1")
     assert client.get("/funds/report").status_code == 404
     assert client.get("/funds/report.xlsx").status_code == 404
+
+
+def test_the_report_downloads_as_a_chinese_pdf_with_the_same_figures(client, login, people, arrange, pay):
+    from tests.reports.pdf_support import pdf_text
+
+    arrange("100", "central")
+    pay("40.0001", contract="")
+    login("finance1")
+    resp = client.get("/funds/report.pdf?by=source")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf" and resp.data.startswith(b"%PDF")
+    text = pdf_text(resp.data)
+    assert "资金对账表（按资金来源）" in text and "已拨付金额" in text and "40.0001" in text and "汇总" in text
+    login("agency1")
+    assert client.get("/funds/report.pdf").status_code == 404

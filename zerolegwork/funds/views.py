@@ -208,3 +208,19 @@ def report_download():  # type: ignore[no-untyped-def]
     content = report.workbook(table)
     db.session.commit()
     return _xlsx(content, table.title)
+
+
+@bp.route("/funds/report.pdf")
+@login_required
+def report_pdf():  # type: ignore[no-untyped-def]
+    if not listing.may_list(current_user):
+        abort(404)
+    table = report.build(current_user, report.grouping(request.args))
+    audit.record("fund.report_export", "fund_report", table.by, current_user.id, rows=len(table.rows), format="pdf")
+    content = report.pdf(table)
+    db.session.commit()
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=funds.pdf; filename*=UTF-8''{quote(table.title)}.pdf"},
+    )
