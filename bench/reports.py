@@ -16,6 +16,8 @@ Measured, --runs times each, in an app context with a fresh session per run:
   a district department and the command line (no user);
 - a three-dimension self-composed report (`reports.composer.table.build`, region × category × start year)
   with the four core measures, with twelve measures, and with the funding-source dimension;
+- the fund reconciliation report (funds.report.build) by region and by source, and the fund measures
+  (已安排资金, 已拨付金额, 拨付进度%) in a twelve-measure report and by funding source, over --payments payments;
 - the SQL statements each takes.
 Goal (issue 6): p95 ≤ 200 ms for the regional table and a three-dimension report. The project PDF
 and the batch of 1,300 PDFs are measured by bench/report_pdf.py.
@@ -97,7 +99,24 @@ FILL = [
     SELECT id, 'self', 60 + id % 40, (ARRAY['优','良','中','差'])[1 + id % 4], '自评', now() - interval '4 days', '{}'
     FROM project WHERE id % 10 = 0
     """,
+    """
+    INSERT INTO budget_arrangement (project_id, year, amount, source, document_no, arranged_on, created_at)
+    SELECT id, 2026, planned_investment / 4, s.source, '包财建〔2026〕' || id || '号-' || s.source, date '2026-03-01',
+           now() - interval '25 days'
+    FROM project, (VALUES ('central'), ('city')) AS s(source) WHERE id % 2 = 0
+    """,
 ]
+
+# payments: :payments rows spread evenly over the projects with an arrangement (every second one)
+PAYMENTS = """
+    INSERT INTO payment (project_id, kind, paid_on, amount, payee, source, note, entry, org_id, created_by_id,
+                         created_at)
+    SELECT p.id, 'payment', date '2026-04-01' + (g.i % 150), 1 + (g.i % 97) * 0.5, '收款单位',
+           (ARRAY['central','city'])[1 + g.i % 2], '', 'api', :unit, :user, now() - interval '3 days'
+    FROM generate_series(1, :payments) AS g(i)
+    JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () AS n
+          FROM project WHERE id % 2 = 0) p ON p.k = g.i % p.n
+"""
 
 COMPOSED = [
     (
@@ -108,11 +127,20 @@ COMPOSED = [
         },
     ),
     ("3 dims, 12 measures", None),  # filled from the catalog below
+    ("3 dims, 12 measures with the 3 fund measures", "funds"),
     (
         "3 dims with funding source",
         {"dims": ["region", "category", "funding_source"], "measures": ["project_count", "planned_investment"]},
     ),
+    (
+        "3 dims with funding source, fund measures",
+        {
+            "dims": ["region", "category", "funding_source"],
+            "measures": ["project_count", "arranged_amount", "paid_amount", "payment_pct"],
+        },
+    ),
 ]
+FUND_MEASURES = ["arranged_amount", "paid_amount", "payment_pct"]
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], int]:
@@ -147,11 +175,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--payments", type=int, default=1_000_000)
     parser.add_argument("--pg-admin", default=PG_ADMIN_URL)
     parser.add_argument("--smoke", action="store_true", help="500 projects, 2 runs: seconds; CI runs it")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.projects, args.runs = 500, 2
+        args.projects, args.runs, args.payments = 500, 2, 5_000
 
     with pg_database(args.pg_admin, None) as url:
         if url is None:
@@ -166,11 +195,16 @@ def main(argv: list[str] | None = None) -> None:
             started = time.perf_counter()
             for statement in FILL:
                 db.session.execute(text(statement), {"unit": unit, "n": args.projects})
+            someone = db.session.scalar(text("SELECT id FROM \"user\" WHERE username = 'unit1'"))
+            db.session.execute(text(PAYMENTS), {"unit": unit, "user": someone, "payments": args.payments})
             db.session.commit()
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
             print("\n".join(machine(version)))
-            print(f"data:       {args.projects} projects, filled in {time.perf_counter() - started:.1f} s")
+            print(
+                f"data:       {args.projects} projects, {args.payments} payments, "
+                f"filled in {time.perf_counter() - started:.1f} s"
+            )
 
             from zerolegwork.reports.composer import services as composer
             from zerolegwork.reports.fixed import tables
@@ -186,9 +220,20 @@ def main(argv: list[str] | None = None) -> None:
             ]:
                 times, n = timed(lambda who=who: tables.regional_table(user(who) if who else None), args.runs)
                 results.append(line(label, times, n))
-            twelve = [m for m in composer.MEASURES if m != "funding_amount"][:12]
+            from zerolegwork.funds import report as fund_report
+
+            reconciliation = [
+                ("reconciliation report by region (finance1)", "region"),
+                ("… by funding source", "source"),
+            ]
+            for label, by in reconciliation:
+                times, n = timed(lambda by=by: fund_report.build(user("finance1"), by), args.runs)
+                results.append(line(label, times, n))
+            core = [m for m in composer.MEASURES if m != "funding_amount" and m not in FUND_MEASURES]
             for label, definition in COMPOSED:
-                definition = definition or {"dims": ["region", "category", "start_year"], "measures": twelve}
+                if definition is None or definition == "funds":
+                    measures = core[:12] if definition is None else core[:9] + FUND_MEASURES
+                    definition = {"dims": ["region", "category", "start_year"], "measures": measures}
                 times, n = timed(lambda d=definition: composer.build(user("finance1"), d), args.runs)
                 results.append(line(label, times, n))
             print("\n".join(results))
