@@ -109,13 +109,13 @@ FILL = [
 
 # payments: :payments rows spread evenly over the projects with an arrangement (every second one)
 PAYMENTS = """
+    WITH p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM project WHERE id % 2 = 0),
+         c AS (SELECT count(*) AS n FROM p)
     INSERT INTO payment (project_id, kind, paid_on, amount, payee, source, note, entry, org_id, created_by_id,
                          created_at)
     SELECT p.id, 'payment', date '2026-04-01' + (g.i % 150), 1 + (g.i % 97) * 0.5, '收款单位',
            (ARRAY['central','city'])[1 + g.i % 2], '', 'api', :unit, :user, now() - interval '3 days'
-    FROM generate_series(1, :payments) AS g(i)
-    JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () AS n
-          FROM project WHERE id % 2 = 0) p ON p.k = g.i % p.n
+    FROM generate_series(1, :payments) AS g(i) CROSS JOIN c JOIN p ON p.k = g.i % c.n
 """
 
 COMPOSED = [
