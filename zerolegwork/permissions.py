@@ -224,6 +224,8 @@ EXPERT_ENDPOINTS = frozenset(
         "panels.declare",
         "panels.score",
         "panels.result",
+        "library.entry",  # the library entry of a case whose panel the expert sits on (review_library.services)
+        "library.report",  # its 评审报告, as library.entry
     }
 )
 

@@ -8,13 +8,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.calls.conftest import other_unit  # noqa: F401  (a fixture of this package's tests too)
-from tests.reviews.conftest import PLAN, apply, call, finish, score_all, started  # noqa: F401  (fixtures)
+from tests.calls import conftest as call_fixtures
+from tests.reviews import conftest as review_fixtures
+from tests.reviews.conftest import PLAN, finish, score_all, started
 from zerolegwork.extensions import db
 from zerolegwork.review_library.models import LibraryEntry
 from zerolegwork.reviews import demo as review_demo
 from zerolegwork.reviews.models import ReviewCase
 
+# the reviews' and calls' fixtures, shared: a published call with its applications, another unit
+call, apply, other_unit = review_fixtures.call, review_fixtures.apply, call_fixtures.other_unit
 SHORT_PLAN = {**PLAN, "presentation": "", "defence": "", "site_survey": ""}
 SHEETS = (
     {
@@ -39,7 +42,7 @@ SHEETS = (
         "score_performance": "14",
     },
 )
-LOWER = tuple({k: str(int(v) - 5) for k, v in s.items()} for s in SHEETS)
+LOWER = tuple({k: str(int(v) - 2) for k, v in s.items()} for s in SHEETS)
 
 
 @pytest.fixture
