@@ -67,6 +67,8 @@ def test_the_call_lists_its_results_best_first_filters_searches_and_exports(
     assert high.project.name in found
     none = client.get(f"/calls/{call.id}/library?q=不存在的项目").get_data(as_text=True)
     assert 'data-testid="library-empty"' in none
+    case_page = client.get(f"/reviews/{high.case_id}").get_data(as_text=True)
+    assert f'href="/library/{high.id}"' in case_page
     book = load_workbook(io.BytesIO(client.get(f"/calls/{call.id}/library.xlsx").data))
     values = list(book.active.iter_rows(values_only=True))
     assert [r[2] for r in values[1:]] == [high.project.name, low.project.name]

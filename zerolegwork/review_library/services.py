@@ -70,6 +70,11 @@ def is_platform_admin(user: User) -> bool:
     return bool(user.is_admin) and user.org.kind == OrgKind.DEPARTMENT and user.org.dept_type == "admin"
 
 
+def entry_of_case(case_id: int) -> LibraryEntry | None:
+    """The library entry a case made at its 结果运用, if it has one."""
+    return db.session.scalars(select(LibraryEntry).where(LibraryEntry.case_id == case_id)).first()
+
+
 def manages_call(user: User, call: ProjectCall) -> bool:
     """The call's issuing department (finance by default) and the platform's administrators read its library."""
     return user.org_id == call.issuer_id or is_platform_admin(user)
