@@ -181,3 +181,41 @@ def test_a_calls_reports_go_through_one_batch_with_progress_and_a_zip(
         pdfs = [n for n in archive.namelist() if n.endswith(".pdf")]
         assert sorted(pdfs) == sorted(report.file_name(e) for e in (first, second))
         assert all(archive.read(n).startswith(b"%PDF") for n in pdfs)
+
+
+def test_the_ranked_list_runs_the_same_statements_for_one_and_three_entries_of_two_units(
+    app: Any, client: Any, login: Any, people: dict[str, Any], call: Any, reviewed: Any, other_unit: Any
+) -> None:
+    from sqlalchemy import event
+
+    from tests.calls.conftest import files_for
+    from tests.review_library.conftest import review_to_use
+    from zerolegwork.calls import applications
+
+    reviewed(0, "pass", "60")
+    login("finance1")
+
+    def statements() -> tuple[int, int]:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            with app.app_context():
+                resp = client.get(f"/calls/{call.id}/library")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert resp.status_code == 200
+        return len(seen), resp.get_data(as_text=True).count('data-testid="library-row"')
+
+    few, rows = statements()
+    assert rows == 1
+    reviewed(1, "pass_after_revision", "40")
+    other = applications.apply(other_unit["user"], call.id, other_unit["project"].id, files_for(call))
+    db.session.commit()
+    review_to_use(people, call, other, "fail", "")
+    many, rows = statements()
+    assert rows == 3
+    assert few == many, (few, many)

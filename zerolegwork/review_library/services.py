@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from ..audit import services as audit
 from ..calls.errors import CallNotFoundError
@@ -142,6 +143,7 @@ def ranked_query(user: User, call: ProjectCall, q: str = "", verdict: str = "") 
         .join(Project, Project.id == LibraryEntry.project_id)
         .outerjoin(arranged, arranged.c.entry_id == LibraryEntry.id)
         .where(LibraryEntry.call_id == call.id)
+        .options(joinedload(LibraryEntry.unit))
         .order_by(LibraryEntry.score.desc().nulls_last(), LibraryEntry.id)
     )
     if not manages_call(user, call):
