@@ -111,6 +111,7 @@ POLICY: dict[str, Rule] = {
     "library.export": Rule.SIGNED_IN,  # as library.call_library
     "library.set_total": Rule.SIGNED_IN,  # the call's issuing department only (review_library.services)
     "library.arrange": Rule.SIGNED_IN,  # the call's issuing department only (review_library.budget)
+    "library.reverse": Rule.SIGNED_IN,  # 冲销: the call's issuing department only (review_library.budget)
     "library.reports": Rule.SIGNED_IN,  # the call's department and admins (review_library.batch)
     "library.entry": Rule.SIGNED_IN,  # the call's department, admins, the applicant unit, the panel's experts
     "library.report": Rule.SIGNED_IN,  # as library.entry; the unit's copy names no expert

@@ -169,3 +169,36 @@ def test_two_finance_users_arranging_at_once_cannot_together_exceed_the_total(
     assert sum(isinstance(r, BudgetConflictError | BudgetRefusedError) for r in results) == 1
     assert services.arranged_total(db.session.get_one(ProjectCall, call_id)) == Decimal("60.0000")
     assert rows() == (1, 1)
+
+
+def test_a_reversal_gives_the_money_back_to_the_call_and_the_project_once(
+    client: Any, login: Any, people: dict[str, Any], call: Any, reviewed: Any
+) -> None:
+    entry = reviewed(0, "pass", "60")
+    found = with_total(people, call, "100")
+    finance = people["users"]["finance1"]
+    (line,) = budget.arrange(finance, call.id, form(found.budget_version, {entry.id: "60"}))
+    db.session.commit()
+    with pytest.raises(BudgetRefusedError) as refused:  # a reason is required
+        budget.reverse(finance, line.id, {"reason": " "})
+    db.session.rollback()
+    assert "reason" in refused.value.errors
+    login("ndrc1")
+    assert client.post(f"/library/lines/{line.id}/reverse", data={"reason": "x"}).status_code == 404
+    login("finance1")
+    page = client.get(f"/library/{entry.id}").get_data(as_text=True)
+    assert 'data-testid="reverse-line"' in page
+    resp = client.post(f"/library/lines/{line.id}/reverse", data={"reason": "项目终止实施"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert services.arranged_total(db.session.get_one(ProjectCall, call.id)) == Decimal("0.0000")
+    amounts = sorted(a for a in db.session.scalars(select(BudgetArrangement.amount)))
+    assert amounts == [Decimal("-60.0000"), Decimal("60.0000")]
+    with pytest.raises(BudgetRefusedError):  # reversed once
+        budget.reverse(finance, line.id, {"reason": "再次"})
+    db.session.rollback()
+    assert rows() == (2, 2)
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "budget.reverse")).first() is not None
+    again = db.session.get_one(ProjectCall, call.id)  # the money is free again
+    budget.arrange(finance, call.id, form(again.budget_version, {entry.id: "100"}, document_no="包财建〔2026〕19号"))
+    db.session.commit()

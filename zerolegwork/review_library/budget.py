@@ -24,7 +24,7 @@ from ..engine.routing import today_local
 from ..extensions import db
 from ..orgs.models import User
 from ..records.fields import SOURCES
-from .errors import BudgetConflictError, BudgetRefusedError
+from .errors import BudgetConflictError, BudgetRefusedError, LibraryNotFoundError
 from .models import BudgetLine, LibraryEntry
 from .services import FUNDABLE, arranged_total, managed_call
 
@@ -63,9 +63,7 @@ def arrange(user: User, call_id: int, form: Any) -> list[BudgetLine]:
     call = managed_call(user, call_id)  # the row lock: a concurrent arrangement waits here
     seen = _version(form.get("version"))
     if seen is not None and seen != call.budget_version:
-        raise BudgetConflictError(
-            _("Someone else changed this call's budget after you opened the page. Reload and look at it again.")
-        )
+        raise stale()
     errors: dict[str, str] = {}
     year = _year(form.get("year"), errors)
     document_no = " ".join(str(form.get("document_no") or "").split())
@@ -132,6 +130,18 @@ def arrange(user: User, call_id: int, form: Any) -> list[BudgetLine]:
                 )
             }
         )
+    bump(call)
+    return _write(user, call, entries, asked, year, document_no, today_local())
+
+
+def stale() -> BudgetConflictError:
+    return BudgetConflictError(
+        _("Someone else changed this call's budget after you opened the page. Reload and look at it again.")
+    )
+
+
+def bump(call: ProjectCall) -> None:
+    """Raise the call's budget version, checked on update: a concurrent change makes this a conflict (409)."""
     version = call.budget_version
     moved = db.session.execute(
         update(ProjectCall)
@@ -140,11 +150,73 @@ def arrange(user: User, call_id: int, form: Any) -> list[BudgetLine]:
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise BudgetConflictError(
-            _("Someone else changed this call's budget after you opened the page. Reload and look at it again.")
-        )
+        raise stale()
     call.budget_version = version + 1
-    return _write(user, call, entries, asked, year, document_no, today_local())
+
+
+def reverse(user: User, line_id: int, form: Any) -> BudgetLine:
+    """冲销: cancel one arranged line by a line (and a BudgetArrangement) of the opposite amount (flush only).
+
+    Nothing is deleted: the project's arranged sum, the API and the call's remaining money all drop by the
+    line's amount. A line is reversed once; a reversal is not reversed (arrange again instead).
+    """
+    line = db.session.get(BudgetLine, line_id)
+    if line is None:
+        raise LibraryNotFoundError(line_id)
+    call = managed_call(user, line.call_id)
+    seen = _version(form.get("version"))
+    if seen is not None and seen != call.budget_version:
+        raise stale()
+    reason = " ".join(str(form.get("reason") or "").split())[:500]
+    errors: dict[str, str] = {}
+    if not reason:
+        errors["reason"] = _("Say why the arrangement is reversed.")
+    if line.reverses_id is not None:
+        errors["_form"] = _("A reversal cannot be reversed; arrange the amount again instead.")
+    elif db.session.scalar(select(BudgetLine.id).where(BudgetLine.reverses_id == line.id)) is not None:
+        errors["_form"] = _("This arrangement is already reversed.")
+    if errors:
+        raise BudgetRefusedError(errors)
+    bump(call)
+    document_no = f"{line.document_no}（冲销）"[-MAX_DOCUMENT_NO:]
+    row = BudgetArrangement(
+        project_id=line.entry.project_id,
+        year=line.year,
+        amount=-line.amount,
+        source=source_of(call),
+        document_no=document_no,
+        arranged_on=today_local(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    undo = BudgetLine(
+        call_id=call.id,
+        entry_id=line.entry_id,
+        arrangement_id=row.id,
+        amount=-line.amount,
+        year=line.year,
+        document_no=document_no,
+        reverses_id=line.id,
+        reason=reason,
+        created_by_id=user.id,
+    )
+    db.session.add(undo)
+    db.session.flush()
+    audit.record(
+        "budget.reverse",
+        "project",
+        row.project_id,
+        user.id,
+        call_id=call.id,
+        line_id=line.id,
+        amount=format(-line.amount, "f"),
+        document_no=document_no,
+        reason=reason,
+    )
+    from ..funds.reconcile import refresh_projects
+
+    refresh_projects({row.project_id})
+    return undo
 
 
 def _write(
@@ -202,3 +274,8 @@ def _write(
 def lines_of(entry: LibraryEntry) -> list[BudgetLine]:
     """An entry's budget lines, oldest first."""
     return list(db.session.scalars(select(BudgetLine).where(BudgetLine.entry_id == entry.id).order_by(BudgetLine.id)))
+
+
+def reversed_ids(lines: list[BudgetLine]) -> set[int]:
+    """The lines among these that a later line reverses."""
+    return {line.reverses_id for line in lines if line.reverses_id is not None}

@@ -52,6 +52,9 @@ class BudgetLine(db.Model):
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 4))
     year: Mapped[int] = mapped_column(Integer)
     document_no: Mapped[str] = mapped_column(String(100))
+    # a reversal (冲销) is a line of the opposite amount naming the line it reverses; a line is reversed once
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("budget_line.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from ..audit import services as audit
 from ..calls.models import ProjectCall
 from ..extensions import db
-from ..http import page_arg
+from ..http import back_from_referrer, page_arg
 from ..reviews.models import Verdict
 from . import batch, budget, exports, services
 from .errors import BudgetConflictError, BudgetRefusedError, LibraryError, LibraryNotFoundError
@@ -24,6 +24,7 @@ AUDIT_ACTIONS = {
     "library.enter": _l("Entered the review library"),
     "library.report": _l("Review report downloaded"),
     "call.total": _l("Call total set"),
+    "budget.reverse": _l("Budget arrangement reversed"),
 }
 bp.record_once(lambda _state: audit.ACTIONS.update(AUDIT_ACTIONS))
 
@@ -137,6 +138,23 @@ def reports(call_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("project_reports.batch_page", batch_id=started.id))
 
 
+@bp.route("/library/lines/<int:line_id>/reverse", methods=["POST"])
+@login_required
+def reverse(line_id: int):  # type: ignore[no-untyped-def]
+    try:
+        undo = budget.reverse(current_user, line_id, request.form)
+    except LibraryNotFoundError:
+        abort(404)
+    except (BudgetConflictError, BudgetRefusedError) as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(back_from_referrer() or url_for("calls.index"))
+    entry_id = undo.entry_id
+    db.session.commit()
+    flash(_("The arrangement is reversed."), "success")
+    return redirect(url_for("library.entry", entry_id=entry_id))
+
+
 @bp.route("/library/<int:entry_id>")
 @login_required
 def entry(entry_id: int):  # type: ignore[no-untyped-def]
@@ -147,8 +165,10 @@ def entry(entry_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "review_library/entry.html",
         entry=found,
-        lines=budget.lines_of(found),
+        lines=(lines := budget.lines_of(found)),
+        reversed_ids=budget.reversed_ids(lines),
         manages=services.manages_call(current_user, found.call),
+        arranges=current_user.org_id == found.call.issuer_id,
     )
 
 

@@ -51,9 +51,12 @@ def upgrade():
         sa.Column("amount", sa.Numeric(16, 4), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("document_no", sa.String(100), nullable=False),
+        sa.Column("reverses_id", sa.Integer(), sa.ForeignKey("budget_line.id"), nullable=True),
+        sa.Column("reason", sa.String(500), nullable=True),
         sa.Column("created_by_id", sa.Integer(), sa.ForeignKey("user.id"), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.UniqueConstraint("arrangement_id", name="uq_budget_line_arrangement_id"),
+        sa.UniqueConstraint("reverses_id", name="uq_budget_line_reverses_id"),
     )
     op.create_index("ix_budget_line_call_id", "budget_line", ["call_id"])
     op.create_index("ix_budget_line_entry_id", "budget_line", ["entry_id"])
