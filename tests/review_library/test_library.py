@@ -219,3 +219,8 @@ def test_the_ranked_list_runs_the_same_statements_for_one_and_three_entries_of_t
     many, rows = statements()
     assert rows == 3
     assert few == many, (few, many)
+    for username, own in (("unit1", 2), ("other_unit", 1)):  # a unit sees its own entries only
+        login(username)
+        page = client.get(f"/calls/{call.id}/library").get_data(as_text=True)
+        assert page.count('data-testid="library-row"') == own, username
+        assert 'data-testid="arrange-form"' in page and 'data-testid="arrange"' not in page

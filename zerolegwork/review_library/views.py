@@ -23,6 +23,7 @@ PER_PAGE = 20
 AUDIT_ACTIONS = {
     "library.enter": _l("Entered the review library"),
     "library.report": _l("Review report downloaded"),
+    "library.export": _l("Review library exported"),
     "call.total": _l("Call total set"),
     "budget.reverse": _l("Budget arrangement reversed"),
 }
