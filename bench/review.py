@@ -12,7 +12,8 @@ finance call takes N applications of the demo unit. Timed, through the same serv
 - the experts' declarations and score sheets (5 × N), untimed;
 - aggregation: every panel's aggregate (mean, outliers, the trimmed mean of five) — total and per panel;
 - 综合评定 (conclude the panel, keep score and verdict) per case — p50/p95;
-- the review reports: rendered as one batch if the review library's report is present (`--reports`).
+- the review reports: 结果运用 enters each case into the review library, then the call's N 评审报告 are
+  rendered as one reports/batch batch (kind "review": chunks, progress, the ZIP) — `reports_batch_s`.
 --smoke: 4 applications, SQLite only. Figures are printed; nothing is judged (no bound is set by the issue).
 """
 
@@ -147,7 +148,33 @@ def run(url: str, n: int) -> dict[str, Any]:
             for case in cases
         ]
         out["assessment"] = ms(assessments)
+        for case in cases:  # 结果运用: each case enters the review library
+            work(case, "use_results", {"opinion": ""})
+        out["reports_batch_s"] = render_reports(finance, call)
     return out
+
+
+def render_reports(finance: User, call: Any) -> float:
+    """The call's N review reports as one batch (plan, chunks, ZIP) run step by step as the worker would."""
+    from zerolegwork import jobs
+    from zerolegwork.jobs import OutboxJob, OutboxState
+    from zerolegwork.reports.batch import services as batches
+    from zerolegwork.reports.batch.models import BatchState, ReportBatch
+    from zerolegwork.review_library.batch import start_review_batch
+
+    t = time.perf_counter()
+    batch = start_review_batch(finance, call)
+    db.session.commit()
+    db.session.info.pop("outbox_committed", None)  # the steps run here, each committed, as the worker would
+    pending = select(OutboxJob).where(OutboxJob.job == batches.JOB, OutboxJob.state == OutboxState.PENDING)
+    while steps := list(db.session.scalars(pending.order_by(OutboxJob.id))):
+        for row in steps:
+            jobs.execute(row.id)
+    elapsed = time.perf_counter() - t
+    db.session.expire_all()
+    done = db.session.get_one(ReportBatch, batch.id)
+    assert done.state == BatchState.DONE and done.done_count == done.total, (done.state, done.error)
+    return elapsed
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -107,6 +107,14 @@ POLICY: dict[str, Rule] = {
     "reviews.call_reviews": Rule.SIGNED_IN,  # the call's issuing department only (reviews.services)
     "reviews.start": Rule.SIGNED_IN,  # 确定项目: the call's issuing department only
     "reviews.case": Rule.SIGNED_IN,  # the issuer, the review centre (all of it); the applicant unit (steps, result)
+    "library.call_library": Rule.SIGNED_IN,  # the call's department and admins (all); a unit its own entries only
+    "library.export": Rule.SIGNED_IN,  # as library.call_library
+    "library.set_total": Rule.SIGNED_IN,  # the call's issuing department only (review_library.services)
+    "library.arrange": Rule.SIGNED_IN,  # the call's issuing department only (review_library.budget)
+    "library.reverse": Rule.SIGNED_IN,  # 冲销: the call's issuing department only (review_library.budget)
+    "library.reports": Rule.SIGNED_IN,  # the call's department and admins (review_library.batch)
+    "library.entry": Rule.SIGNED_IN,  # the call's department, admins, the applicant unit, the panel's experts
+    "library.report": Rule.SIGNED_IN,  # as library.entry; the unit's copy names no expert
     # the fund ledger (funds/services.py): whoever sees the project reads it; its unit and finance departments
     # that see it enter payments; only the entering organisation reverses one or adds its voucher; else 404
     "exchange.index": Rule.ANALYST,  # the exchange log with the finance system: analysts and platform admins
@@ -222,6 +230,8 @@ EXPERT_ENDPOINTS = frozenset(
         "panels.declare",
         "panels.score",
         "panels.result",
+        "library.entry",  # the library entry of a case whose panel the expert sits on (review_library.services)
+        "library.report",  # its 评审报告, as library.entry
     }
 )
 

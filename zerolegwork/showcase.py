@@ -167,6 +167,9 @@ def seed() -> None:
 
     funds_demo.seed()  # the first demo project's fund ledger, with one payment still waiting for its voucher
     reviews_demo.seed(call)  # 30 experts with accounts, one review of the call finished
+    from .review_library import demo as library_demo
+
+    library_demo.seed(call)  # the finished review's library entry: the call's total and one budget arrangement
 
 
 def three_step_chain() -> None:

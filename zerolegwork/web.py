@@ -87,6 +87,10 @@ def init_app(app: Flask) -> None:
 
     review_steps.register()
     app.register_blueprint(reviews_bp)
+    from .review_library import models as library_models  # noqa: F401  (the library's tables join the metadata)
+    from .review_library.views import bp as library_bp
+
+    app.register_blueprint(library_bp)
     from .funds.views import bp as funds_bp
 
     app.register_blueprint(funds_bp)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -46,7 +47,11 @@ class ProjectCall(db.Model):
     closes_on: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
     slots: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    scoring_sheet: Mapped[str | None] = mapped_column(String(50))  # a scoring sheet's code (experts/), not on the form
+    scoring_sheet: Mapped[str | None] = mapped_column(String(50))  # a scoring sheet's code (experts/)
+    # the call's money (万元): the budget arranged on its review library may not exceed it
+    total_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 4))
+    # raised by every budget arrangement on the call: a form posted against an older version is refused (409)
+    budget_version: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(String(20), default=CallState.DRAFT, index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from ..audit import services as audit
 from ..db import utcnow
 from ..dictionaries import services as dictionaries
 from ..engine.routing import today_local
+from ..experts.sheets import active_sheets
 from ..extensions import db
 from ..orgs.models import OrgKind, OrgState, Region, User
 from ..projects.levels import region_map, subtree_ids
@@ -175,6 +177,33 @@ def _slots(raw: str, errors: dict[str, str]) -> list[dict[str, Any]]:
     return [{"key": f"s{i}", "label": label} for i, label in enumerate(labels, start=1)]
 
 
+FOUR = Decimal("0.0001")
+MAX_AMOUNT = Decimal("999999999999.9999")  # Numeric(16, 4)
+
+
+def parse_amount(raw: object, field: str, errors: dict[str, str], required: bool = True) -> Decimal | None:
+    """A positive amount in 万元 with at most four decimals, or a Chinese error under `field`."""
+    text = str(raw or "").strip().replace(",", "").replace("，", "")
+    if not text:
+        if required:
+            errors[field] = _("This field is required.")
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors[field] = _("Enter an amount in 万元, e.g. 120.5.")
+        return None
+    if not value.is_finite() or value <= 0:
+        errors[field] = _("The amount must be above zero.")
+    elif value.as_tuple().exponent < -4:  # type: ignore[operator]
+        errors[field] = _("At most four decimal places (万元).")
+    elif value > MAX_AMOUNT:
+        errors[field] = _("The amount is too large.")
+    else:
+        return value.quantize(FOUR)
+    return None
+
+
 def parse_form(user: User, form: Any) -> dict[str, Any]:
     """A call's fields from its form, every one checked; CallFormError names each bad field."""
     errors: dict[str, str] = {}
@@ -223,6 +252,10 @@ def parse_form(user: User, form: Any) -> dict[str, Any]:
                         day=day.isoformat(),
                     )
     slots = _slots(str(form.get("slots", "") or ""), errors)
+    total_amount = parse_amount(form.get("total_amount"), "total_amount", errors, required=False)
+    sheet = str(form.get("scoring_sheet", "") or "").strip()
+    if sheet and sheet not in {s.code for s in active_sheets()}:
+        errors["scoring_sheet"] = _("Choose one of the listed values.")
     if errors:
         raise CallFormError(errors)
     return {
@@ -235,6 +268,8 @@ def parse_form(user: User, form: Any) -> dict[str, Any]:
         "closes_on": closes_on,
         "description": description,
         "slots": slots,
+        "total_amount": total_amount,
+        "scoring_sheet": sheet or None,
     }
 
 

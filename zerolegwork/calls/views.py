@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..audit import services as audit
 from ..dictionaries import services as dictionaries
+from ..experts.sheets import active_sheets
 from ..extensions import db
 from ..files.errors import EvidenceOwnerError, UploadError, message_for
 from ..http import page_arg
@@ -88,6 +89,7 @@ def _form_page(call_id: int | None, errors: dict[str, str], values: object):  # 
         regions=regions(),
         categories=dictionaries.names("category", active_only=True),
         funding=dictionaries.labels("funding_source"),
+        sheets=active_sheets(),
     ), (422 if errors else 200)
 
 
@@ -145,6 +147,8 @@ def edit(call_id: int):  # type: ignore[no-untyped-def]
         categories=call.categories,
         funding_source=call.funding_source or "",
         fund_name=call.fund_name or "",
+        total_amount=format(call.total_amount, "f") if call.total_amount is not None else "",
+        scoring_sheet=call.scoring_sheet or "",
         opens_on=call.opens_on.isoformat(),
         closes_on=call.closes_on.isoformat(),
         description=call.description,

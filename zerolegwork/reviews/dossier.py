@@ -88,15 +88,15 @@ def manifest(case: ReviewCase) -> tuple[list[dict[str, Any]], str]:
 
 
 def use_result(user: User, case: ReviewCase) -> None:
-    """结果运用: record that the concluded result is used (audit only so far).
+    """结果运用: the concluded result enters the review library (once; a retried step keeps the first entry)."""
+    from ..review_library import services as library  # the library stands on the reviews: import it late
 
-    Not yet: the review library (branch `library`, zerolegwork/review_library) is to receive the entry here
-    through its `enter()`; until it is merged the result lives on the case alone.
-    """
+    entry = library.enter(user, case)
     audit.record(
         "review.use",
         "review_case",
         case.id,
         user.id,
         after={"verdict": case.verdict, "score": str(case.score), "amount": str(case.recommended_amount or "")},
+        library_entry_id=entry.id,
     )

@@ -15,6 +15,7 @@ from ..engine.forms import FormValidationError
 from ..experts.models import ReviewPanel
 from ..extensions import db
 from ..http import page_arg
+from ..review_library import services as library
 from . import progress, services
 from .errors import ReviewError, ReviewNotFoundError
 from .models import CaseState
@@ -118,4 +119,5 @@ def case(case_id: int):  # type: ignore[no-untyped-def]
         panel=panel,
         # the applicant unit learns the conclusion once the result is used (结果运用), not the panel's scores
         shows_result=manages or found.state == CaseState.ARCHIVED,
+        library_entry=library.entry_of_case(found.id),
     )

@@ -28,6 +28,9 @@ class ReportBatch(db.Model):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     # the requester's organisation: its colleagues see the same projects, so they may fetch the ZIP too
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # what each item is: "project" (the project report of projects.library) or "review" (the 评审报告 of a
+    # review_library entry: then project_ids holds entry ids, and so does each item's project_id)
+    kind: Mapped[str] = mapped_column(String(20), default="project", server_default="project")
     # the project list's filters as request arguments (projects.library.ProjectQuery.as_args)
     query: Mapped[str] = mapped_column(String(1000), default="")
     # the projects the requester could see at request time, in ZIP order: the batch renders these and no others

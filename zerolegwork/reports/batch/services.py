@@ -26,6 +26,7 @@ import logging
 import tempfile
 import zipfile
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
@@ -196,12 +197,7 @@ def _render_chunk(batch_id: int, chunk: int, size: int) -> None:
             )
         )
     )
-    names = {
-        pid: (code, name)
-        for pid, code, name in db.session.execute(
-            select(Project.id, Project.code, Project.name).where(Project.id.in_(ids))
-        )
-    }
+    names = _names(batch.kind, ids)
     for pid in ids:
         if pid in made:
             continue
@@ -209,8 +205,7 @@ def _render_chunk(batch_id: int, chunk: int, size: int) -> None:
         item = ReportBatchItem(batch_id=batch.id, project_id=pid, code=code, name=name, file_name="")
         try:
             with db.session.begin_nested():  # a failed statement must not spoil the chunk's transaction
-                data = pdf.render(pid, generated_at=batch.created_at)
-                item.file_name = pdf.file_name(db.session.get_one(Project, pid))
+                data, item.file_name = _render(batch.kind, pid, batch.created_at)
         except Exception as exc:  # one project's failure is listed, the others go on
             log.exception("report batch %s: project %s failed", batch.id, pid)
             item.error = f"{type(exc).__name__}: {exc}"[:500]
@@ -231,6 +226,27 @@ def _render_chunk(batch_id: int, chunk: int, size: int) -> None:
         row = jobs.enqueue(JOB, batch_id=batch.id, step="zip")
         db.session.flush()
         batch.job_ids = [*batch.job_ids, row.id]
+
+
+def _names(kind: str, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(code, name) of each item: a project's, or for a review batch the project of each library entry."""
+    if kind == "review":
+        from ...review_library import batch as review_batch
+
+        return review_batch.describe(ids)
+    rows = db.session.execute(select(Project.id, Project.code, Project.name).where(Project.id.in_(ids)))
+    return {pid: (code, name) for pid, code, name in rows}
+
+
+def _render(kind: str, item_id: int, at: datetime) -> tuple[bytes, str]:
+    """The PDF and its file name: the project report, or a library entry's 评审报告 (the department's copy)."""
+    if kind == "review":
+        from ...review_library import report
+        from ...review_library.models import LibraryEntry
+
+        data = report.render_report(item_id, with_names=True, generated_at=at)
+        return data, report.file_name(db.session.get_one(LibraryEntry, item_id))
+    return pdf.render(item_id, generated_at=at), pdf.file_name(db.session.get_one(Project, item_id))
 
 
 def _pack(batch_id: int) -> None:
