@@ -107,6 +107,10 @@ POLICY: dict[str, Rule] = {
     "reviews.call_reviews": Rule.SIGNED_IN,  # the call's issuing department only (reviews.services)
     "reviews.start": Rule.SIGNED_IN,  # 确定项目: the call's issuing department only
     "reviews.case": Rule.SIGNED_IN,  # the issuer, the review centre (all of it); the applicant unit (steps, result)
+    "orders.new": Rule.SIGNED_IN,  # the project's unit, its competent department, finance (orders.services)
+    "orders.issue": Rule.SIGNED_IN,  # as orders.new; the agency must be qualified for the service
+    "orders.index": Rule.SIGNED_IN,  # the orders the user's organisation is a party to
+    "orders.detail": Rule.SIGNED_IN,  # the issuer, the agency and the project's unit only (404 for anyone else)
     # the fund ledger (funds/services.py): whoever sees the project reads it; its unit and finance departments
     # that see it enter payments; only the entering organisation reverses one or adds its voucher; else 404
     "funds.project": Rule.SIGNED_IN,  # anyone who may see the project (project_scope)
