@@ -26,6 +26,7 @@ from ..projects.errors import ProjectNotFoundError
 from ..projects.models import Project
 from ..projects.services import get_visible_project
 from .errors import OrderFormError, OrderNotFoundError
+from .figures import audited_amounts, contracts_of
 from .models import OrderDelivery, OrderKind, OrderState, ServiceOrder
 
 FINANCE = "finance"
@@ -216,3 +217,14 @@ def deliveries_of(order: ServiceOrder) -> list[OrderDelivery]:
             .order_by(OrderDelivery.id.desc())
         )
     )
+
+
+def project_panel(user: User, project: Project) -> dict[str, Any]:
+    """What the project page shows: the contracts with their accepted 审定金额, the user's orders, the issue link."""
+    contracts = contracts_of(project.id)
+    return {
+        "contracts": contracts,
+        "audited": audited_amounts([project.id]) if contracts else {},
+        "orders": orders_of_project(user, project.id),
+        "may_issue": may_issue(user, project),
+    }
