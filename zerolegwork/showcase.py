@@ -167,6 +167,9 @@ def seed() -> None:
 
     funds_demo.seed()  # the first demo project's fund ledger, with one payment still waiting for its voucher
     reviews_demo.seed(call)  # 30 experts with accounts, one review of the call finished
+    from .orders import demo as orders_demo
+
+    orders_demo.seed()  # one service order per kind; the accepted cost audit caps the funds demo's contract
 
 
 def three_step_chain() -> None:

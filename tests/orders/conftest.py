@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.funds.conftest import arrange, other_unit, pay  # noqa: F401  (the funds fixtures: ledger, second unit)
 from zerolegwork.extensions import db
 from zerolegwork.files import services as files
 from zerolegwork.orders import demo, reports, services

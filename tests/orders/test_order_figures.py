@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.funds.conftest import arrange, pay  # noqa: F401  (the funds fixtures, used by name)
 from tests.orders.conftest import step, upload
 from tests.reports.pdf_support import pdf_text
 from zerolegwork.engine.forms import FormValidationError
@@ -79,7 +78,7 @@ def test_the_report_pdf_lists_the_audited_amount_beside_the_contract(audited: An
     assert "120.0000100.0000" in flat
 
 
-def test_a_payment_above_the_audited_amount_is_flagged(audited: Any, project: Any, arrange: Any, pay: Any) -> None:  # noqa: F811
+def test_a_payment_above_the_audited_amount_is_flagged(audited: Any, project: Any, arrange: Any, pay: Any) -> None:
     arrange("1000")
     pay("100.0000", contract=str(audited.id))
     rules = db.session.scalars(select(FundException.rule).where(FundException.project_id == project.id)).all()

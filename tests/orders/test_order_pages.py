@@ -1,0 +1,167 @@
+"""Order pages: who may issue, who sees an order (IDOR), and hostile input answered in Chinese."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.orders.conftest import order_form, step, upload
+from zerolegwork.demo import DEMO_PASSWORD
+from zerolegwork.extensions import db
+from zerolegwork.files.errors import EvidenceOwnerError
+from zerolegwork.orders.models import OrderKind, OrderState, ServiceOrder
+from zerolegwork.orgs import services as orgs
+from zerolegwork.orgs.models import OrgKind
+
+
+@pytest.fixture
+def other_agency(people: dict[str, Any]) -> Any:
+    """A second agency offering every service, with its account `agency2`."""
+    region = people["users"]["agency1"].org.region
+    kinds = [k.value for k in OrderKind]
+    org = orgs.create_org("other_agency", "包头市另一咨询公司", OrgKind.AGENCY, region, service_types=kinds)
+    user = orgs.create_user("agency2", "另一机构", DEMO_PASSWORD, org)
+    db.session.commit()
+    return user
+
+
+def orders_count() -> int:
+    return db.session.scalar(select(func.count(ServiceOrder.id))) or 0
+
+
+def test_the_unit_issues_an_order_from_the_project_page(people: dict[str, Any], project: Any, client: Any, login: Any):
+    login("unit1")
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert 'data-testid="issue-order-link"' in page and 'data-testid="no-orders"' in page
+    assert client.get(f"/projects/{project.id}/orders/new").status_code == 200
+    agency = people["users"]["agency1"].org
+    answer = client.post(f"/projects/{project.id}/orders", data=order_form("cost_audit", agency))
+    assert answer.status_code == 303
+    order = db.session.scalars(select(ServiceOrder)).one()
+    assert order.state == OrderState.ISSUED and order.issuer_id == project.unit_id
+    login("agency1")
+    listing = client.get("/orders").get_data(as_text=True)
+    assert f'data-order="{order.id}"' in listing
+    assert client.get(f"/orders/{order.id}").status_code == 200
+    assert "接受委托" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["finance1", "housing1"])
+def test_finance_and_the_competent_department_may_issue_and_others_may_not(
+    who: str, people: dict[str, Any], project: Any, client: Any, login: Any
+) -> None:
+    login(who)
+    may = who == "finance1" or people["users"][who].org_id == project.competent_department_id
+    assert client.get(f"/projects/{project.id}/orders/new").status_code == (200 if may else 403)
+
+
+def test_a_department_that_may_not_issue_is_refused_and_nothing_is_saved(
+    people: dict[str, Any], project: Any, client: Any, login: Any
+) -> None:
+    login("env1")
+    answer = client.post(
+        f"/projects/{project.id}/orders", data=order_form("consulting", people["users"]["agency1"].org)
+    )
+    assert answer.status_code in (403, 404) and orders_count() == 0
+
+
+def test_an_agency_not_qualified_for_the_kind_is_refused(
+    people: dict[str, Any], project: Any, evaluator: Any, client: Any, login: Any
+) -> None:
+    login("unit1")
+    answer = client.post(f"/projects/{project.id}/orders", data=order_form("cost_audit", evaluator))
+    assert answer.status_code == 422
+    assert "请选择具备该项服务资质的中介机构。" in answer.get_data(as_text=True)
+    answer = client.post(
+        f"/projects/{project.id}/orders", data=order_form("performance", people["users"]["agency1"].org)
+    )
+    assert answer.status_code == 422 and orders_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"scope": "很" * 4001}, "最多"),
+        ({"scope": "   "}, "必填"),
+        ({"agency_id": "1 OR 1=1"}, "请选择具备该项服务资质的中介机构。"),
+        ({"agency_id": "9" * 40}, "请选择具备该项服务资质的中介机构。"),
+        ({"kind": "<script>"}, "请从列表中选择"),
+        ({"due_on": "2020-01-01"}, "完成期限不能早于今天。"),
+        ({"due_on": "明天"}, "2026-03-01"),
+    ],
+)
+def test_hostile_order_input_is_refused_in_chinese_and_saves_nothing(
+    changes: dict[str, str], message: str, people: dict[str, Any], project: Any, client: Any, login: Any
+) -> None:
+    login("unit1")
+    form = order_form("consulting", people["users"]["agency1"].org) | changes
+    answer = client.post(f"/projects/{project.id}/orders", data=form)
+    assert answer.status_code == 422
+    assert message in answer.get_data(as_text=True)
+    assert orders_count() == 0
+
+
+def test_another_agency_and_another_unit_see_no_order(
+    people: dict[str, Any],
+    issue: Any,
+    other_agency: Any,
+    other_unit: Any,
+    client: Any,
+    login: Any,
+) -> None:
+    order = issue(OrderKind.SUPERVISION)
+    for who in ("agency2", "other_unit", "env1"):
+        login(who)
+        assert client.get(f"/orders/{order.id}").status_code == 404, who
+        assert f'data-order="{order.id}"' not in client.get("/orders").get_data(as_text=True)
+    login("agency2")
+    assert client.get(f"/projects/{order.project_id}/orders/new").status_code == 404
+    login("other_unit")
+    assert (
+        client.post(f"/projects/{order.project_id}/orders", data=order_form("consulting", other_agency.org)).status_code
+        == 404
+    )
+    assert client.get("/orders/999999").status_code == 404
+
+
+def test_another_unit_cannot_order_on_its_project_from_ours(
+    people: dict[str, Any],
+    other_unit: Any,
+    client: Any,
+    login: Any,
+) -> None:
+    login("unit1")
+    answer = client.post(
+        f"/projects/{other_unit['project'].id}/orders", data=order_form("consulting", people["users"]["agency1"].org)
+    )
+    assert answer.status_code == 404 and orders_count() == 0
+
+
+def test_only_the_orders_agency_uploads_its_report(people: dict[str, Any], issue: Any, other_agency: Any) -> None:
+    order = issue(OrderKind.SUPERVISION)
+    with pytest.raises(EvidenceOwnerError):  # not yet accepted
+        upload(order, people["users"]["agency1"])
+    db.session.rollback()
+    step(order, "answer_order", {"decision": "accept"})
+    with pytest.raises(EvidenceOwnerError):  # the unit sees the project but the report is the agency's
+        upload(order, people["users"]["unit1"])
+    db.session.rollback()
+    assert upload(order, people["users"]["agency1"]).owner_org_id == order.agency_id
+
+
+def test_the_order_page_shows_history_deliveries_and_files(
+    people: dict[str, Any], issue: Any, client: Any, login: Any
+) -> None:
+    order = issue(OrderKind.CONSULTING)
+    step(order, "answer_order", {"decision": "accept"})
+    login("agency1")
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'data-testid="order-upload"' in page and 'data-testid="order-deliveries-empty"' in page
+    upload(order, people["users"]["agency1"], "咨询报告.pdf")
+    step(order, "deliver", {"conclusion": "方案可行"})
+    login("unit1")
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "咨询报告.pdf" in page and "方案可行" in page and 'data-testid="order-upload"' not in page
+    assert page.count('data-testid="order-step"') == 3
