@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.orders.conftest import order_form, step, upload
+from tests.orders.conftest import order_form, step, upload, waiting
 from zerolegwork.demo import DEMO_PASSWORD
 from zerolegwork.extensions import db
-from zerolegwork.files.errors import EvidenceOwnerError
+from zerolegwork.files import services as files
+from zerolegwork.files.errors import EvidenceOwnerError, UploadError
+from zerolegwork.orders import reports
 from zerolegwork.orders.models import OrderKind, OrderState, ServiceOrder
 from zerolegwork.orgs import services as orgs
 from zerolegwork.orgs.models import OrgKind
@@ -165,3 +168,51 @@ def test_the_order_page_shows_history_deliveries_and_files(
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "咨询报告.pdf" in page and "方案可行" in page and 'data-testid="order-upload"' not in page
     assert page.count('data-testid="order-step"') == 3
+
+
+def test_the_agency_delivers_a_cost_audit_on_its_task_page_and_a_crafted_contract_is_refused(
+    people: dict[str, Any], issue: Any, contract: Any, client: Any, login: Any
+) -> None:
+    own = contract(title="HT-OWN")
+    elsewhere = contract(title="HT-ELSEWHERE", target=people["projects"][1])
+    order = issue(OrderKind.COST_AUDIT)
+    step(order, "answer_order", {"decision": "accept"})
+    upload(order, people["users"]["agency1"])
+    task = waiting(order, "deliver")
+    login("agency1")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert f"合同编号 {own.id}" in page and "HT-OWN" in page and "HT-ELSEWHERE" not in page
+    form = {
+        "project_submitted": "120",
+        "project_audited": "100",
+        "contracts-0-contract_id": str(elsewhere.id),
+        "contracts-0-submitted": "120",
+        "contracts-0-audited": "100",
+        "conclusion": "审定" * 10,
+    }
+    answer = client.post(f"/tasks/{task.id}", data=form)
+    assert answer.status_code == 422 and "本项目没有此编号的合同。" in answer.get_data(as_text=True)
+    answer = client.post(f"/tasks/{task.id}", data=form | {"conclusion": "很" * 5001})
+    assert answer.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(ServiceOrder, order.id).state == OrderState.ACCEPTED
+    answer = client.post(f"/tasks/{task.id}", data=form | {"contracts-0-contract_id": str(own.id)})
+    assert answer.status_code in (302, 303)
+    db.session.expire_all()
+    assert db.session.get(ServiceOrder, order.id).state == OrderState.DELIVERED
+    login("unit1")
+    check = waiting(order, "check_delivery")
+    assert "成果验收" in client.get(f"/tasks/{check.id}").get_data(as_text=True)
+
+
+def test_a_report_of_a_refused_type_is_refused_as_elsewhere(people: dict[str, Any], issue: Any) -> None:
+    order = issue(OrderKind.CONSULTING)
+    step(order, "answer_order", {"decision": "accept"})
+    agency = people["users"]["agency1"]
+    with pytest.raises(UploadError):
+        files.upload(agency, order.project_id, reports.slot_for(order.id), "report.exe", io.BytesIO(b"MZ\x90\x00"))
+    db.session.rollback()
+    with pytest.raises(UploadError):  # a PDF's name on content that is not one
+        files.upload(
+            agency, order.project_id, reports.slot_for(order.id), "report.pdf", io.BytesIO(b"<script>x</script>")
+        )
