@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.orders.conftest import order_form, step, upload, waiting
 from zerolegwork.demo import DEMO_PASSWORD
@@ -216,3 +216,34 @@ def test_a_report_of_a_refused_type_is_refused_as_elsewhere(people: dict[str, An
         files.upload(
             agency, order.project_id, reports.slot_for(order.id), "report.pdf", io.BytesIO(b"<script>x</script>")
         )
+
+
+def test_the_orders_list_pages_and_filters_in_the_same_statements_for_few_and_many(
+    app: Any, people: dict[str, Any], issue: Any, client: Any, login: Any
+) -> None:
+    def statements(query: str) -> tuple[int, str]:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            with app.app_context():
+                page = client.get(f"/orders{query}").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen), page
+
+    login("agency1")
+    for _ in range(3):
+        issue(OrderKind.CONSULTING)
+    few, page = statements("")
+    assert page.count('data-testid="order-row"') == 3
+    for n in range(22):
+        issue(OrderKind.SUPERVISION if n % 2 else OrderKind.COST_AUDIT, target=people["projects"][n % 3])
+    many, page = statements("")
+    assert page.count('data-testid="order-row"') == 20 and few == many
+    _n, second = statements("?page=2")
+    assert second.count('data-testid="order-row"') == 5
+    _n, filtered = statements("?kind=consulting&state=issued")
+    assert filtered.count('data-testid="order-row"') == 3
+    _n, none = statements("?state=completed")
+    assert 'data-testid="orders-empty"' in none

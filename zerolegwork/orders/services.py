@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
 from ..engine import runtime
@@ -45,6 +45,9 @@ STATE_LABELS = {
     OrderState.RETURNED: _l("Returned to the agency"),
     OrderState.COMPLETED: _l("Completed"),
 }
+
+# what a list row shows besides the order: the project, the issuer, the agency (one statement a page)
+LIST_LOADS = (joinedload(ServiceOrder.project), joinedload(ServiceOrder.issuer), joinedload(ServiceOrder.agency))
 
 
 def process_of(kind: str) -> str:
@@ -175,14 +178,15 @@ def orders_page(user: User, kind: str, state: str, page: int, per_page: int) -> 
     stmt = orders_query(user, kind, state)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(
-        stmt.order_by(ServiceOrder.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+        stmt.options(*LIST_LOADS).order_by(ServiceOrder.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
     ).all()
     return list(rows), int(total)
 
 
 def orders_of_project(user: User, project_id: int) -> list[ServiceOrder]:
     """The project's orders the user is a party to, newest first (the project page lists them)."""
-    return list(db.session.scalars(orders_query(user, project_id=project_id).order_by(ServiceOrder.id.desc())))
+    stmt = orders_query(user, project_id=project_id).options(joinedload(ServiceOrder.agency))
+    return list(db.session.scalars(stmt.order_by(ServiceOrder.id.desc())))
 
 
 def history(order: ServiceOrder) -> list[dict[str, Any]]:
