@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import pytest
@@ -247,3 +248,16 @@ def test_the_orders_list_pages_and_filters_in_the_same_statements_for_few_and_ma
     assert filtered.count('data-testid="order-row"') == 3
     _n, none = statements("?state=completed")
     assert 'data-testid="orders-empty"' in none
+
+
+def test_an_open_order_past_its_due_date_is_marked_overdue(
+    people: dict[str, Any], issue: Any, client: Any, login: Any
+) -> None:
+    order = issue(OrderKind.CONSULTING)
+    order.due_on = date(2099, 1, 1)
+    db.session.commit()
+    login("agency1")
+    assert 'data-testid="order-overdue"' not in client.get("/orders").get_data(as_text=True)
+    order.due_on = date(2026, 1, 1)  # the agency let it pass
+    db.session.commit()
+    assert 'data-testid="order-overdue"' in client.get("/orders").get_data(as_text=True)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..audit import services as audit
 from ..engine.errors import EngineError
+from ..engine.routing import today_local
 from ..extensions import db
 from ..http import page_arg
 from ..projects.errors import ProjectNotFoundError
@@ -100,6 +101,7 @@ def index():  # type: ignore[no-untyped-def]
         args=args,
         kinds=list(OrderKind),
         states=list(OrderState),
+        today=today_local(),
     )
 
 
