@@ -261,3 +261,13 @@ def test_an_open_order_past_its_due_date_is_marked_overdue(
     order.due_on = date(2026, 1, 1)  # the agency let it pass
     db.session.commit()
     assert 'data-testid="order-overdue"' in client.get("/orders").get_data(as_text=True)
+
+
+def test_the_order_page_links_a_waiting_step_only_for_who_acts_on_it(
+    people: dict[str, Any], issue: Any, client: Any, login: Any
+) -> None:
+    order = issue(OrderKind.CONSULTING)
+    login("unit1")
+    assert 'data-testid="order-step-open"' not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    login("agency1")
+    assert 'data-testid="order-step-open"' in client.get(f"/orders/{order.id}").get_data(as_text=True)

@@ -206,6 +206,7 @@ def history(order: ServiceOrder) -> list[dict[str, Any]]:
             "by": names.get(r.completed_by_id or 0),
             "at": r.completed_at,
             "task_id": r.id,
+            "org_code": r.org_code,
         }
         for r in rows
     ]
