@@ -17,7 +17,7 @@ from zerolegwork.files.errors import EvidenceOwnerError, UploadError
 from zerolegwork.orders import reports
 from zerolegwork.orders.models import OrderKind, OrderState, ServiceOrder
 from zerolegwork.orgs import services as orgs
-from zerolegwork.orgs.models import OrgKind
+from zerolegwork.orgs.models import OrgKind, User
 
 
 @pytest.fixture
@@ -271,3 +271,16 @@ def test_the_order_page_links_a_waiting_step_only_for_who_acts_on_it(
     assert 'data-testid="order-step-open"' not in client.get(f"/orders/{order.id}").get_data(as_text=True)
     login("agency1")
     assert 'data-testid="order-step-open"' in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_the_issuers_check_shows_the_delivered_figures_and_report(
+    people: dict[str, Any], issue: Any, evaluator: Any, client: Any, login: Any
+) -> None:
+    order = issue(OrderKind.PERFORMANCE, evaluator, by="finance1")
+    step(order, "answer_order", {"decision": "accept"})
+    upload(order, db.session.scalars(select(User).where(User.org_id == evaluator.id)).one(), "评价报告.pdf")
+    step(order, "deliver", {"score": "88.50", "grade": "good", "conclusion": "总体良好"})
+    task = waiting(order, "check_delivery")
+    login("finance1")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "88.50" in page and "总体良好" in page and "提交的成果报告" in page and ">良<" in page
