@@ -115,6 +115,10 @@ POLICY: dict[str, Rule] = {
     "library.reports": Rule.SIGNED_IN,  # the call's department and admins (review_library.batch)
     "library.entry": Rule.SIGNED_IN,  # the call's department, admins, the applicant unit, the panel's experts
     "library.report": Rule.SIGNED_IN,  # as library.entry; the unit's copy names no expert
+    "orders.new": Rule.SIGNED_IN,  # the project's unit, its competent department, finance (orders.services)
+    "orders.issue": Rule.SIGNED_IN,  # as orders.new; the agency must be qualified for the service
+    "orders.index": Rule.SIGNED_IN,  # the orders the user's organisation is a party to
+    "orders.detail": Rule.SIGNED_IN,  # the issuer, the agency and the project's unit only (404 for anyone else)
     # the fund ledger (funds/services.py): whoever sees the project reads it; its unit and finance departments
     # that see it enter payments; only the entering organisation reverses one or adds its voucher; else 404
     "exchange.index": Rule.ANALYST,  # the exchange log with the finance system: analysts and platform admins

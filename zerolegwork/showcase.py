@@ -170,6 +170,9 @@ def seed() -> None:
     from .review_library import demo as library_demo
 
     library_demo.seed(call)  # the finished review's library entry: the call's total and one budget arrangement
+    from .orders import demo as orders_demo
+
+    orders_demo.seed()  # one service order per kind; the accepted cost audit caps the funds demo's contract
 
 
 def three_step_chain() -> None:

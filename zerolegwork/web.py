@@ -91,6 +91,11 @@ def init_app(app: Flask) -> None:
     from .review_library.views import bp as library_bp
 
     app.register_blueprint(library_bp)
+    from .orders import steps as order_steps
+    from .orders.views import bp as orders_bp
+
+    order_steps.register()
+    app.register_blueprint(orders_bp)
     from .funds.views import bp as funds_bp
 
     app.register_blueprint(funds_bp)

@@ -150,8 +150,8 @@ def test_the_fund_page_costs_the_same_statements_at_any_number_of_payments(
     many, shown = statements()
     assert shown == 20
     # the user, the project, three sums, the dictionaries, a page of payments, the findings;
-    # the layout's bell and inbox badge (the user's posts, the counts)
-    assert few == many == 11, (few, many)
+    # the contracts' cost-audited amounts (funds.caps); the layout's bell and inbox badge (the user's posts, the counts)
+    assert few == many == 12, (few, many)
 
 
 def test_a_department_lists_filters_and_exports_the_exceptions_it_sees(client, login, project, pay, people, other_unit):

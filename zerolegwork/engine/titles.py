@@ -30,6 +30,7 @@ LANE_LABELS = {
     "competent_department": "主管部门",
     "department": "会签部门",
     "agency": "中介机构",
+    "issuer": "委托方",
 }
 
 # process id -> the name its diagram gives it (filled from every spec the catalog builds)

@@ -3,8 +3,8 @@
 `refresh(project)` runs on every change of what the rules read — a payment entered, imported or
 reversed, a voucher attached or withdrawn, a contract filed, a budget arrangement imported, a
 progress report moving 累计投资 — in the same transaction as the change: it reads the ledger
-(four statements; one for a project without payments), replaces the project's findings (a DELETE
-and one INSERT) and nothing else.
+(five statements, the contracts' cost-audited amounts among them; one for a project without payments),
+replaces the project's findings (a DELETE and one INSERT) and nothing else.
 The arranged amount of a funding source is the sum of the project's budget arrangements
 (api.models.BudgetArrangement, imported by the finance system through /api/v1) for that source.
 """

@@ -204,6 +204,7 @@ def overview(project: Project, user: User) -> dict[str, Any]:
 def project_page(user: User, project_id: int) -> dict[str, Any]:
     """Everything the project page shows, for a user who may see the project (ProjectNotFoundError otherwise)."""
     from ..engine.repair_actions import termination
+    from ..orders.services import project_panel
     from ..registration.services import regions
     from . import engagements, log
     from .library import may_choose_functions
@@ -226,4 +227,5 @@ def project_page(user: User, project_id: int) -> dict[str, Any]:
         "overview": overview(project, user),
         "action_labels": action_labels(),
         "terminated": termination(project.instance_id) or termination(project.lifecycle_id),
+        "service_orders": project_panel(user, project),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from ...engine.models import HumanTask, HumanTaskState, ProcessDefinition, Proce
 from ...extensions import db
 from ...files.models import Attachment
 from ...files.slots import slots_of
+from ...funds import caps
 from ...orgs.models import Organisation, User
 from ...projects import functions as catalog
 from ...projects.errors import ProjectNotFoundError
@@ -40,6 +42,7 @@ class ReportData:
     attachments: list[Attachment]
     slot_labels: dict[str, str] = field(default_factory=dict)
     versions: list[str] = field(default_factory=list)  # "部门并联会签 v2" of each process instance of the project
+    audited: dict[int, Decimal] = field(default_factory=dict)  # contract id -> accepted 审定金额 (funds.caps)
 
 
 def gather(project_id: int) -> ReportData:
@@ -73,6 +76,7 @@ def gather(project_id: int) -> ReportData:
         attachments=attachments,
         slot_labels=_slot_labels(),
         versions=_versions(project.id),
+        audited=caps.audited_amounts([project.id]) if records.get("contract") else {},
     )
 
 

@@ -155,9 +155,11 @@ def procurement(data: ReportData) -> list[Any]:
 
 
 def contracts(data: ReportData) -> list[Any]:
+    """Filed contracts with the accepted cost audit's 审定金额 beside the amount (— when none)."""
     items = sorted(data.records["contract"], key=lambda x: (x.signed_on, x.id))
     if not items:
         return no_records()
+    audited = data.audited
     rows: list[list[object]] = [
         [
             x.title,
@@ -165,14 +167,16 @@ def contracts(data: ReportData) -> list[Any]:
             x.party_a,
             x.party_b,
             money(x.amount),
+            money(audited[x.id]) if x.id in audited else "—",
             day(x.signed_on),
             f"{day(x.start_on)} 至 {day(x.end_on)}",
         ]
         for x in items
     ]
-    rows.append(["合计", "", "", "", money(sum((x.amount for x in items), Decimal(0))), "", ""])
-    head = ["合同名称", "类型", "甲方", "乙方", "金额（万元）", "签订日期", "合同工期"]
-    return [grid(head, rows, (0.19, 0.07, 0.17, 0.17, 0.13, 0.11, 0.16), numeric=(4,))]
+    total_audited = money(sum(audited.values(), Decimal(0))) if audited else "—"
+    rows.append(["合计", "", "", "", money(sum((x.amount for x in items), Decimal(0))), total_audited, "", ""])
+    head = ["合同名称", "类型", "甲方", "乙方", "金额（万元）", "审定金额（万元）", "签订日期", "合同工期"]
+    return [grid(head, rows, (0.17, 0.06, 0.15, 0.15, 0.12, 0.12, 0.1, 0.13), numeric=(4, 5))]
 
 
 def progress(data: ReportData) -> list[Any]:
