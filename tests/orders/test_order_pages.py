@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from typing import Any
 
@@ -169,6 +170,13 @@ def test_the_order_page_shows_history_deliveries_and_files(
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "咨询报告.pdf" in page and "方案可行" in page and 'data-testid="order-upload"' not in page
     assert page.count('data-testid="order-step"') == 3
+    project_page = client.get(f"/projects/{order.project_id}").get_data(as_text=True)
+    assert "项目咨询成果报告 · 包头市正信工程咨询有限公司" in project_page
+    assert not re.search(r">[^<]*order\d+_report[^<]*<", project_page)  # no slot name as text
+    from tests.reports.pdf_support import pdf_text
+
+    pdf = client.get(f"/reports/projects/{order.project_id}.pdf")  # the project report names it the same way
+    assert pdf.status_code == 200 and f"order{order.id}_report" not in pdf_text(pdf.data)
 
 
 def test_the_agency_delivers_a_cost_audit_on_its_task_page_and_a_crafted_contract_is_refused(

@@ -7,6 +7,7 @@ the order's agency adds a version, and only while the order waits for a delivery
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
@@ -71,3 +72,33 @@ def latest_report(order: ServiceOrder) -> Attachment | None:
 def register() -> None:
     """The files domain asks this module who may add to an order's report slot."""
     owners.PREFIX_OWNERS[PREFIX] = line_owner
+
+
+KIND_WORDS = {
+    "consulting": ("项目咨询", "Consulting"),
+    "supervision": ("项目监理", "Supervision"),
+    "cost_audit": ("工程审价", "Cost audit"),
+    "performance": ("第三方绩效评价", "Performance evaluation"),
+}
+
+
+def slot_labels(slots: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Labels of order report slots among a project's slots ("工程审价成果报告 · 机构名称"), one query."""
+    from ..orgs.models import Organisation
+
+    wanted = {slot: oid for slot in slots if (oid := order_of_slot(slot)) is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(ServiceOrder.id, ServiceOrder.kind, Organisation.name)
+        .join(Organisation, Organisation.id == ServiceOrder.agency_id)
+        .where(ServiceOrder.id.in_(set(wanted.values())))
+    ).all()
+    found = {i: (kind, name) for i, kind, name in rows}
+    out = {}
+    for slot, oid in wanted.items():
+        if oid in found:
+            kind, agency = found[oid]
+            zh, en = KIND_WORDS.get(kind, (kind, kind))
+            out[slot] = {"zh_CN": f"{zh}成果报告 · {agency}", "en": f"{en} report · {agency}"}
+    return out

@@ -174,16 +174,23 @@ def evidence(user: User, project: Project) -> tuple[list[Any], list[Any]]:
             slots.setdefault(slot.key, Slot(slot.key, slot.label, slot.extensions))
     # construction-log photos are shown with their entries, not here
     attachments = [a for a in files.attachments_of(user, project.id, withdrawn=True) if not a.slot.startswith("log_")]
-    from ..calls.applications import slot_labels  # a call's required attachments: named by the call
-    from ..funds.vouchers import slot_labels as voucher_labels  # payments' vouchers: named by their payment
-
-    unnamed = {a.slot for a in attachments if a.slot not in slots}
-    labels = slot_labels(unnamed) | voucher_labels(unnamed)
+    labels = slot_names({a.slot for a in attachments if a.slot not in slots})
     for a in attachments:
         slots.setdefault(a.slot, Slot(a.slot, labels.get(a.slot) or {"zh_CN": a.slot, "en": a.slot}))
     present = {a.slot for a in attachments}
     ordered = [s for s in slots.values() if s.key in present or s.key == "site_photo"]
     return ordered, attachments
+
+
+def slot_names(slots: set[str]) -> dict[str, dict[str, str]]:
+    """Labels ({locale: text}) of slots no form declares: a call's attachments, vouchers, order reports."""
+    from ..calls.applications import slot_labels  # a call's required attachments: named by the call
+    from ..funds.vouchers import slot_labels as voucher_labels  # payments' vouchers: named by their payment
+    from ..orders.reports import slot_labels as order_labels  # service orders' reports: named by kind and agency
+
+    if not slots:
+        return {}
+    return slot_labels(slots) | voucher_labels(slots) | order_labels(slots)
 
 
 def overview(project: Project, user: User) -> dict[str, Any]:

@@ -74,10 +74,17 @@ def gather(project_id: int) -> ReportData:
         tasks=_completed_tasks(project.id),
         opinions=_signoff_opinions(project),
         attachments=attachments,
-        slot_labels=_slot_labels(),
+        slot_labels=_slot_labels() | _named(attachments),
         versions=_versions(project.id),
         audited=caps.audited_amounts([project.id]) if records.get("contract") else {},
     )
+
+
+def _named(attachments: list[Attachment]) -> dict[str, str]:
+    """Chinese labels of the slots no form declares (a call's attachments, vouchers, order reports)."""
+    from ...projects.life import slot_names
+
+    return {slot: names["zh_CN"] for slot, names in slot_names({a.slot for a in attachments}).items()}
 
 
 def _versions(project_id: int) -> list[str]:
