@@ -192,5 +192,5 @@ def accounts() -> list[tuple[str, str]]:
         ("admin", "平台管理员 (approves registrations, city)"),
         ("admin_150202", "东河区管理员 (approves registrations)"),
     ]
-    rows += [("auditor", "审计员 (audit log)"), ("analyst", "流程分析员 (流程管理: approval paths, impact, deploy)")]
+    rows += [("auditor", "审计员 (audit log)"), ("analyst", "流程分析员 (流程管理, 交换日志)")]
     return rows

@@ -39,6 +39,7 @@ ACCOUNTS = [
     ("econ1", "工信局 经办 (the 3-step 审批 chain: 经办 → 科长 econ_chief → 分管领导 econ_leader)"),
     (LEADER[0], LEADER[1] + " (last level of that chain)"),
     ("expert1", "评审专家 expert1 … expert30 (30 experts in 6 fields; each sees only the panels they are on)"),
+    ("evaluator1", "第三方绩效评价机构 (the demo's performance evaluation order)"),
 ]
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 FUNCTIONS = {
