@@ -104,3 +104,21 @@ def test_the_project_record_takes_the_dictionarys_words_and_refuses_others(app, 
     dictionaries.add_entry("category", "火箭发射", people["users"]["admin"])
     db.session.commit()
     assert records.validate("project_info", answers("project_info", category="火箭发射")) == {}
+
+
+def test_a_crafted_answer_with_a_retired_word_the_project_never_had_is_refused(app, people):
+    import pytest
+
+    from zerolegwork.engine.forms import FormValidationError
+
+    project = people["projects"][0]
+    project.category = "市政道路"
+    db.session.commit()
+    dictionaries.set_active("category", dictionaries.find("category", "房屋建筑").code, False, people["users"]["admin"])
+    db.session.commit()
+    task = information_task(people)
+    with pytest.raises(FormValidationError) as refused:
+        inbox.complete(people["users"]["unit1"], task.id, {**INFORMATION, "category": "房屋建筑"})
+    assert refused.value.errors["category"] == "该选项已停用，只有原已选用它的项目可以保留。"
+    db.session.rollback()
+    assert db.session.get(Project, project.id).category == "市政道路"

@@ -93,7 +93,7 @@ def _evidence_and_record_check(
             return  # most department forms: nothing to check, nothing to read
         errors: dict[str, str] = {}
         if form.get("record"):
-            errors.update(records.validate(form["record"], answers))
+            errors.update(records.validate(form["record"], answers, project_id))
         slots = slots_of(form)
         if project_id is not None and any(s.required for s in slots):
             missing = files.missing_evidence(user, project_id, slots)

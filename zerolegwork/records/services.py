@@ -79,13 +79,35 @@ def fields_of(kind: str) -> Mapping[str, Field]:
         raise UnknownRecordKindError(str(kind)) from None
 
 
-def validate(kind: str, answers: Mapping[str, Any]) -> dict[str, str]:
+def validate(kind: str, answers: Mapping[str, Any], project_id: int | None = None) -> dict[str, str]:
     """Check answers for a record of `kind`: {field: translated message}, empty when they make a valid record.
 
     Cell errors of a table field are keyed `<field>.<row>.<column>` (rows from 0); a cost breakdown
-    that does not add up to the total is reported on `total`, funding sources on `fund_central`.
+    that does not add up to the total is reported on `total`, funding sources on `fund_central`. Given the
+    project, a retired dictionary word is refused unless the project already has it.
     """
-    return _parse(kind, answers)[2]
+    values, _extra_answers, errors = _parse(kind, answers)
+    if not errors and project_id is not None:
+        project = db.session.get(Project, project_id)
+        if project is not None:
+            errors.update(retired_words(kind, values, project))
+    return errors
+
+
+def retired_words(kind: str, values: Mapping[str, Any], project: Project) -> dict[str, str]:
+    """Fields whose answer is a retired dictionary word the project does not already have."""
+    spec = fields_of(kind)
+    chosen = {n: v for n, v in values.items() if v and n in spec and spec[n].dictionary}
+    if not chosen:
+        return {}
+    from ..dictionaries.services import vocabularies
+
+    active = vocabularies(active_only=True)
+    return {
+        name: _("This option is retired; only a project that already has it may keep it.")
+        for name, value in chosen.items()
+        if value not in active.get(name, ()) and value != getattr(project, name, None)
+    }
 
 
 def write(kind: str, project_id: int, answers: Mapping[str, Any], actor_id: int | None, task_id: int | None) -> Any:
@@ -98,6 +120,9 @@ def write(kind: str, project_id: int, answers: Mapping[str, Any], actor_id: int 
     project = db.session.get(Project, project_id, with_for_update=lock)
     if project is None:
         raise RecordProjectMissingError(project_id)
+    retired = retired_words(kind, values, project)
+    if retired:
+        raise RecordValidationError(retired)
     common = {"project_id": project_id, "task_id": task_id, "actor_id": actor_id, "extra": extra}
     row = _WRITERS[kind](project, values, common)
     db.session.add(row)
