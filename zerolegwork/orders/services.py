@@ -74,6 +74,8 @@ def start_data(order: ServiceOrder) -> dict[str, Any]:
     return {
         "issuer": order.issuer.code,
         "agency": order.agency.code,
+        # the project's own unit: its steps (an order it issued) carry no 审批/核准/备案 badge or statutory clock
+        "project_unit": project.unit.code,
         "project_id": project.id,
         "project_name": project.name,
         "project_code": project.code,
