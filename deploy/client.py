@@ -76,9 +76,9 @@ class Client:
         if answer.status != 302:
             raise RuntimeError(f"{self.username} could not sign in ({answer.status})")
 
-    def inbox(self) -> list[int]:
-        """The ids of the tasks the inbox offers (read from its links)."""
-        answer = self.request("inbox", "GET", "/")
+    def inbox(self, process: str = "") -> list[int]:
+        """The ids of the tasks the inbox offers (read from its links), of one process when named."""
+        answer = self.request("inbox", "GET", f"/?process={process}" if process else "/")
         return sorted({int(i) for i in TASK_RE.findall(answer.text)}) if answer.status == 200 else []
 
     def submit(self, project_id: int) -> Answer:
