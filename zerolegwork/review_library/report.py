@@ -7,14 +7,12 @@ The applicant unit's copy names no expert (专家一、专家二…), nor the dr
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, Spacer
 from sqlalchemy import Select, select
 
 from ..db import utcnow
@@ -22,10 +20,9 @@ from ..experts import scoring
 from ..experts.models import DrawRecord, ReviewPanel
 from ..extensions import db
 from ..i18n import local_time
-from ..reports.pdf.style import FONT, MARGIN, PAGE_WIDTH, amount, grid, no_records, pairs, para, style_sheet
+from ..reports.pdf.style import NUMERALS, amount, document, grid, no_records, pairs, para, style_sheet
 from .models import LibraryEntry
 
-NUMERALS = "一二三四五六七八九十"
 VERDICTS = {"pass": "通过", "pass_after_revision": "修改后通过", "fail": "不通过"}
 METHODS = {"meeting": "会议评审", "online": "网上评审", "letter": "函审"}
 AGGREGATIONS = {"mean": "算术平均", "trimmed": "去掉一个最高分和一个最低分后平均"}
@@ -207,36 +204,7 @@ def render_report(entry_id: int, with_names: bool = True, generated_at: datetime
         ("评审结论", _conclusion(entry, panel)),
         ("证据摘要", _digests(entry)),
     ]
-    for n, (title, flowables) in enumerate(sections):
-        story.append(Paragraph(f"{NUMERALS[n]}、{escape(title)}", styles["h1"]))
-        story += flowables
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.drawString(MARGIN, 9 * mm, f"项目代码 {entry.project.code}")
-        canvas.drawCentredString(PAGE_WIDTH / 2, 9 * mm, f"第 {doc.page} 页")
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"生成时间 {stamp}")
-        canvas.restoreState()
-
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=16 * mm,
-        title=f"{entry.project.name} 评审报告",
-        author="零跑腿",
-        subject=entry.project.code,
-        creator="零跑腿 Zero-Legwork",
-        invariant=1,
-        pageCompression=1,
-        lang="zh-CN",
-    )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue()
+    return document(story, sections, code=entry.project.code, title=f"{entry.project.name} 评审报告", stamp=stamp)
 
 
 def file_name(entry: LibraryEntry) -> str:

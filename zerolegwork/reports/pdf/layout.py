@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -10,11 +9,8 @@ from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ...dictionaries import services as dictionaries
 from ...i18n import local_time, money
@@ -34,9 +30,7 @@ from .sections import (
     procurement,
     progress,
 )
-from .style import FONT, FRAME_WIDTH, MARGIN, PAGE_WIDTH, grid, pairs, style_sheet
-
-NUMERALS = "一二三四五六七八九十"
+from .style import FRAME_WIDTH, document, grid, pairs, style_sheet
 
 LEVELS = {"city": "市本级", "district": "旗县区"}
 PROCESS_STATES = {"done": "已完成", "active": "办理中", "pending": "未开始", "not_started": "未启动"}
@@ -76,37 +70,7 @@ def build(data: ReportData, generated_at: datetime) -> bytes:
         ("进度图表", charts(data)),
         ("证据材料清单（含 SHA-256 摘要）", evidence(data)),
     ]
-    for n, (title, flowables) in enumerate(sections):
-        story.append(Paragraph(f"{NUMERALS[n]}、{escape(title)}", styles["h1"]))
-        story += flowables
-
-    def footer(canvas: Canvas, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(MARGIN, 9 * mm, f"项目代码 {p.code}")
-        canvas.drawCentredString(PAGE_WIDTH / 2, 9 * mm, f"第 {doc.page} 页")
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"生成时间 {stamp}")
-        canvas.restoreState()
-
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=16 * mm,
-        title=f"{p.name} 项目报告",
-        author="零跑腿",
-        subject=p.code,
-        creator="零跑腿 Zero-Legwork",
-        invariant=1,  # no random document id or clock of its own: the same data and time give the same bytes
-        pageCompression=1,
-        lang="zh-CN",
-    )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue()
+    return document(story, sections, code=p.code, title=f"{p.name} 项目报告", stamp=stamp)
 
 
 def _basic(data: ReportData) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import cache
@@ -15,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from ...i18n import money
 
@@ -130,3 +131,48 @@ def grid_style(extra: list[Any] | None = None) -> TableStyle:
 
 def no_records(what: str = "尚无登记记录。") -> list[Any]:
     return [Paragraph(escape(what), style_sheet()["muted"])]
+
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def document(
+    story: list[Any], sections: Sequence[tuple[str, list[Any]]], *, code: str, title: str, stamp: str
+) -> bytes:
+    """The story, then the numbered sections (一、二、…), as an A4 PDF with the footer every report has.
+
+    The footer names the project code, the page and the time; the bytes are the same for the same data
+    and time (invariant: no random document id, no clock of reportlab's own).
+    """
+    styles = style_sheet()
+    for n, (heading, flowables) in enumerate(sections):
+        story.append(Paragraph(f"{NUMERALS[n]}、{escape(heading)}", styles["h1"]))
+        story += flowables
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawString(MARGIN, 9 * mm, f"项目代码 {code}")
+        canvas.drawCentredString(PAGE_WIDTH / 2, 9 * mm, f"第 {doc.page} 页")
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"生成时间 {stamp}")
+        canvas.restoreState()
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=16 * mm,
+        title=title,
+        author="零跑腿",
+        subject=code,
+        creator="零跑腿 Zero-Legwork",
+        invariant=1,
+        pageCompression=1,
+        lang="zh-CN",
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()
