@@ -2,15 +2,7 @@
 (function () {
   "use strict";
 
-  // <form data-confirm="…"> or its <button data-confirm="…">: ask before it is sent; cancelling sends nothing.
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    var message = (button && button.getAttribute("data-confirm")) || event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
-      event.preventDefault();
-      event.stopImmediatePropagation();
-    }
-  }, true);
+  // <form data-confirm="…">: static/confirm.js, loaded in <head> so that no early click skips the question.
 
   document.addEventListener("click", function (event) {
     // <button data-tick-all="form-id">: tick every checkbox that belongs to that form.
