@@ -9,13 +9,18 @@ from typing import Any
 
 import pytest
 
-from tests.funds.conftest import arrange, other_unit, pay  # noqa: F401  (the funds fixtures: ledger, second unit)
+from tests.funds.conftest import (  # noqa: F401  (the funds fixtures: project, contracts, ledger, second unit)
+    arrange,
+    contract,
+    other_unit,
+    pay,
+    project,
+)
 from zerolegwork.extensions import db
 from zerolegwork.files import services as files
 from zerolegwork.orders import demo, reports, services
 from zerolegwork.orders.drive import finish, waiting
 from zerolegwork.orders.models import ServiceOrder
-from zerolegwork.records import services as records
 
 PDF = demo.PDF
 TODAY = date(2026, 9, 30)
@@ -41,39 +46,12 @@ def evaluator(people: dict[str, Any]) -> Any:
     return org
 
 
-@pytest.fixture
-def project(people: dict[str, Any]) -> Any:
-    return people["projects"][0]
-
-
-@pytest.fixture
-def contract(project: Any, people: dict[str, Any]) -> Callable[..., Any]:
-    """File a contract of a project through the records service (as the contract form does)."""
-
-    def make(title: str = "HT-2026-01", amount: str = "120.0000", target: Any = None) -> Any:
-        answers = {
-            "title": title,
-            "contract_type": "施工",
-            "party_a": "包头市城市建设投资有限公司",
-            "party_b": "包头市第一建筑工程有限公司",
-            "amount": amount,
-            "signed_on": "2026-03-01",
-            "start_on": "2026-03-10",
-            "end_on": "2027-06-30",
-        }
-        row = records.write("contract", (target or project).id, answers, people["users"]["unit1"].id, None)
-        db.session.commit()
-        return row
-
-    return make
-
-
 def order_form(kind: str, agency: Any, **changes: str) -> dict[str, str]:
     return {"kind": kind, "agency_id": str(agency.id), "scope": "按合同约定开展服务", "due_on": "2026-10-30", **changes}
 
 
 @pytest.fixture
-def issue(people: dict[str, Any], project: Any) -> Callable[..., ServiceOrder]:
+def issue(people: dict[str, Any], project: Any) -> Callable[..., ServiceOrder]:  # noqa: F811 - the fixture
     def do(kind: str, agency: Any = None, by: str = "unit1", target: Any = None) -> ServiceOrder:
         agency = agency or people["users"]["agency1"].org
         order = services.issue_order(people["users"][by], (target or project).id, order_form(kind, agency))
