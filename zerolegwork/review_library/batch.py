@@ -5,14 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import jobs
-from ..audit import services as audit
 from ..calls.models import ProjectCall
-from ..db import utcnow
 from ..extensions import db
 from ..orgs.models import User
-from ..reports.batch.models import BatchState, ReportBatch
-from ..reports.batch.services import JOB, MAX_PROJECTS
+from ..reports.batch.models import ReportBatch
+from ..reports.batch.services import MAX_PROJECTS, queue_batch
 from .errors import LibraryError, LibraryNotFoundError
 from .models import LibraryEntry
 from .services import manages_call
@@ -34,24 +31,9 @@ def start_review_batch(user: User, call: ProjectCall) -> ReportBatch:
     )
     if not ids:
         raise LibraryError(_("The call's review library is empty: there is no report to generate."))
-    created = ReportBatch(
-        kind=KIND,
-        requested_by_id=user.id,
-        org_id=user.org_id,
-        query=f"call_id={call.id}",
-        project_ids=ids,
-        total=len(ids),
-        state=BatchState.QUEUED,
-        created_at=utcnow().replace(microsecond=0),
+    return queue_batch(
+        user, ids, query=f"call_id={call.id}", kind=KIND, audit_details={"kind": KIND, "call_id": call.id}
     )
-    db.session.add(created)
-    db.session.flush()
-    row = jobs.enqueue(JOB, batch_id=created.id, step="plan")
-    db.session.flush()
-    created.job_ids = [row.id]
-    audit.record("report.batch", "report_batch", created.id, user.id, total=len(ids), kind=KIND, call_id=call.id)
-    db.session.flush()
-    return created
 
 
 def describe(entry_ids: list[int]) -> dict[int, tuple[str, str]]:

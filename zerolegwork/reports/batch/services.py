@@ -81,10 +81,19 @@ def start_batch(user: User, query_args: Mapping[str, Any]) -> ReportBatch:
         raise BatchError("empty")
     if len(ids) > MAX_PROJECTS:
         raise BatchError("too_many", MAX_PROJECTS)
+    query_text = urlencode(query.as_args())[:1000]
+    return queue_batch(user, ids, query=query_text, audit_details={"query": query_text})
+
+
+def queue_batch(
+    user: User, ids: list[int], *, query: str, kind: str = "project", audit_details: dict[str, Any] | None = None
+) -> ReportBatch:
+    """A batch of the given items, queued with its plan job and audited `report.batch` (flush only)."""
     batch = ReportBatch(
+        kind=kind,
         requested_by_id=user.id,
         org_id=user.org_id,
-        query=urlencode(query.as_args())[:1000],
+        query=query,
         project_ids=ids,
         total=len(ids),
         state=BatchState.QUEUED,
@@ -95,7 +104,7 @@ def start_batch(user: User, query_args: Mapping[str, Any]) -> ReportBatch:
     row = jobs.enqueue(JOB, batch_id=batch.id, step="plan")
     db.session.flush()
     batch.job_ids = [row.id]
-    audit.record("report.batch", "report_batch", batch.id, user.id, total=len(ids), query=batch.query)
+    audit.record("report.batch", "report_batch", batch.id, user.id, total=len(ids), **(audit_details or {}))
     db.session.flush()
     return batch
 
